@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make run` (portal on the demo database) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= data/yse.db
+PORT ?= 8501
+
+.PHONY: run test lint bench demo-db clean-db
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(DB): | $(VENV)/.runtime
+	YSE_DB=$(DB) $(PY) -m yse_core init --demo
+
+demo-db: $(DB)
+
+run: $(VENV)/.runtime $(DB)
+	YSE_DB=$(DB) $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address localhost
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.dev
+	$(PY) -m tests.bench
+
+clean-db:
+	rm -f $(DB) $(DB)-wal $(DB)-shm

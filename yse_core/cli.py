@@ -1,0 +1,196 @@
+"""Command line for admins and scripts: ``python -m yse_core`` (also installed as ``yse``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from . import areas, auth
+from .area_registry import memberships_csv, replace_areas
+from .db import backup, db_path_from_env, open_db
+from .errors import YseError
+
+
+def _db(args):
+    return open_db(db_path_from_env(args.db))
+
+
+def cmd_init(args) -> str:
+    from .setup import init_database
+
+    path = db_path_from_env(args.db)
+    init_database(path, demo=args.demo)
+    return f"Tietokanta valmis: {path}" + (" (demo)" if args.demo else "")
+
+
+def cmd_users(args) -> str:
+    db = _db(args)
+    if args.users_command == "list":
+        rows = auth.list_users(db)
+        lines = [f"{r['username']:<40} {r['role']:<11} {r['area_id'] or '-':<28} "
+                 f"{'aktiivinen' if r['active'] else 'poistettu käytöstä'}{' LUKITTU ' + r['locked_until'] if r['locked_until'] else ''}"
+                 for r in rows]
+        return "\n".join(lines)
+    if args.users_command == "add":
+        password = args.password or _read_password()
+        user = auth.add_user(db, args.username, args.name or args.username, password, args.role, args.area,
+                             email=args.email or "", actor="cli")
+        return f"Lisätty {user.username} ({user.role})"
+    if args.users_command == "set-password":
+        auth.set_password(db, args.username, args.password or _read_password(), actor="cli")
+        return f"Salasana vaihdettu: {args.username}"
+    if args.users_command == "lock":
+        auth.lock_user(db, args.username, minutes=args.minutes, actor="cli")
+        return f"Lukittu: {args.username}"
+    if args.users_command == "unlock":
+        auth.unlock_user(db, args.username, actor="cli")
+        return f"Lukitus avattu: {args.username}"
+    raise YseError("Tuntematon users-komento.")
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    return getpass.getpass("Salasana: ")
+
+
+def cmd_areas(args) -> str:
+    db = _db(args)
+    if args.areas_command == "import":
+        data = Path(args.file).read_bytes()
+        known = [dict(r) for r in db.query("SELECT code, name_fi, name_sv FROM municipalities")]
+        parsed = areas.parse_area_csv(data, known)
+        summary = replace_areas(db, parsed, actor="cli")
+        return f"Alueet korvattu: {summary['areas']} aluetta, {summary['municipalities']} kuntaa, {summary['moved']} kuntaa vaihtoi aluetta."
+    if args.areas_command == "export":
+        Path(args.out).write_text(memberships_csv(db), encoding="utf-8")
+        return f"Kirjoitettu {args.out}"
+    raise YseError("Tuntematon areas-komento.")
+
+
+def cmd_backup(args) -> str:
+    db = _db(args)
+    target = backup(db, args.out)
+    return f"Varmuuskopio: {target}"
+
+
+def cmd_rounds(args) -> str:
+    from .rounds import list_questionnaires, list_rounds, open_round, register_all
+
+    db = _db(args)
+    if args.rounds_command == "list":
+        return "\n".join(f"{r['year']} {r['questionnaire_key']} {r['state']} määräaika {r['deadline']}" for r in list_rounds(db)) or "(ei kierroksia)"
+    if args.rounds_command == "questionnaires":
+        register_all(db)
+        return "\n".join(f"{q['key']} {q['file_name']} {q['file_hash'][:12]} kierrokset: {q['rounds'] or '-'}" for q in list_questionnaires(db))
+    if args.rounds_command == "open":
+        row = open_round(db, args.year, args.questionnaire, date.fromisoformat(args.deadline), actor="cli")
+        return f"Kierros {row['year']} avattu, määräaika {row['deadline']}"
+    raise YseError("Tuntematon rounds-komento.")
+
+
+def cmd_answers(args) -> str:
+    from .responses import export_answers, import_answers
+
+    db = _db(args)
+    if args.answers_command == "export":
+        reader = auth.User("cli", "cli", "admin", None)
+        data = export_answers(db, reader, args.round, args.area)
+        Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        return f"{len(data)} vastausta kirjoitettu tiedostoon {args.out}"
+    if args.answers_command == "import":
+        user = auth.get_user(db, args.user)
+        try:
+            data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise YseError(f"{args.file}: ei kelvollista JSONia (rivi {error.lineno}, sarake {error.colno}): {error.msg}") from None
+        result = import_answers(db, user, args.round, args.area, data)
+        return f"Tuotu: {result['changed']} muuttunutta, {result['unchanged']} ennallaan"
+    raise YseError("Tuntematon answers-komento.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="yse", description="YSE-portaalin ylläpitokomennot")
+    parser.add_argument("--db", help="tietokantatiedosto (oletus: YSE_DB tai data/yse.db)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="luo tietokanta")
+    init.add_argument("--demo", action="store_true", help="demotunnukset, demokierros ja demotilastot")
+    init.set_defaults(func=cmd_init)
+
+    users = sub.add_parser("users", help="käyttäjät")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    users_sub.add_parser("list")
+    add = users_sub.add_parser("add")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=auth.ROLES)
+    add.add_argument("--area")
+    add.add_argument("--name")
+    add.add_argument("--email")
+    add.add_argument("--password", help="(muuten luetaan syötteestä)")
+    setpw = users_sub.add_parser("set-password")
+    setpw.add_argument("username")
+    setpw.add_argument("--password")
+    lock = users_sub.add_parser("lock")
+    lock.add_argument("username")
+    lock.add_argument("--minutes", type=int)
+    unlock = users_sub.add_parser("unlock")
+    unlock.add_argument("username")
+    users.set_defaults(func=cmd_users)
+
+    area_cmd = sub.add_parser("areas", help="alueet ja kunnat")
+    area_sub = area_cmd.add_subparsers(dest="areas_command", required=True)
+    area_import = area_sub.add_parser("import")
+    area_import.add_argument("file")
+    area_export = area_sub.add_parser("export")
+    area_export.add_argument("out")
+    area_cmd.set_defaults(func=cmd_areas)
+
+    rounds = sub.add_parser("rounds", help="kyselyt ja kierrokset")
+    rounds_sub = rounds.add_subparsers(dest="rounds_command", required=True)
+    rounds_sub.add_parser("list")
+    rounds_sub.add_parser("questionnaires")
+    open_cmd = rounds_sub.add_parser("open")
+    open_cmd.add_argument("--year", type=int, required=True)
+    open_cmd.add_argument("--questionnaire", required=True, help="esim. yse-2025@1")
+    open_cmd.add_argument("--deadline", required=True, help="YYYY-MM-DD")
+    rounds.set_defaults(func=cmd_rounds)
+
+    answers = sub.add_parser("answers", help="vastausten vienti ja tuonti JSONina")
+    answers_sub = answers.add_subparsers(dest="answers_command", required=True)
+    a_export = answers_sub.add_parser("export")
+    a_export.add_argument("--round", type=int, required=True)
+    a_export.add_argument("--area", required=True)
+    a_export.add_argument("out")
+    a_import = answers_sub.add_parser("import")
+    a_import.add_argument("--round", type=int, required=True)
+    a_import.add_argument("--area", required=True)
+    a_import.add_argument("--user", required=True)
+    a_import.add_argument("file")
+    answers.set_defaults(func=cmd_answers)
+
+    bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup)")
+    bak.add_argument("out")
+    bak.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors print one line and exit non-zero."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        print(args.func(args))
+    except YseError as error:
+        print(f"virhe: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"virhe: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,368 @@
+"""The one module that owns database connections, migrations and transactions.
+
+Every other module takes a ``sqlite_utils.Database`` as its first argument and writes
+inside ``transaction(db)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .errors import DatabaseError
+
+DEFAULT_DB_PATH = Path("data") / "yse.db"
+BUSY_TIMEOUT_SECONDS = 30.0
+
+migrations = Migrations("yse")
+
+
+def db_path_from_env(explicit: str | os.PathLike | None = None) -> Path:
+    """Return the database path: the explicit one, else ``YSE_DB``, else ``data/yse.db``."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("YSE_DB") or DEFAULT_DB_PATH)
+
+
+def now_iso() -> str:
+    """Return the current UTC time as an ISO 8601 string with seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def connect(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Database:
+    """Open a connection with WAL, foreign keys and a generous busy timeout."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise DatabaseError(
+            f"Tietokantaa ei löydy: {path}. Luo se komennolla "
+            f"'python -m yse_core --db {path} init' (or init --demo)."
+        )
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        if not path.stat().st_size or _journal_mode(db) != "wal":
+            _enable_wal(db)
+        db.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(_explain(path, error)) from error
+    return db
+
+
+def open_db(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Database:
+    """Open the database and apply any pending migrations."""
+    db = connect(path, create=create)
+    try:
+        migrate(db)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise DatabaseError(_explain(Path(path), error)) from error
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply pending numbered migrations; applying twice changes nothing."""
+    migrations.apply(db)
+
+
+def _journal_mode(db: sqlite_utils.Database) -> str:
+    return next(iter(db.execute("PRAGMA journal_mode").fetchone()), "")
+
+
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    db.execute("PRAGMA journal_mode = WAL")
+
+
+def _explain(path: Path, error: sqlite3.DatabaseError) -> str:
+    text = str(error).lower()
+    if "not a database" in text or "malformed" in text:
+        return f"Tietokantatiedosto {path} on vioittunut tai ei ole SQLite-tietokanta ({error}). Palauta varmuuskopio."
+    if "readonly" in text or "read-only" in text:
+        return f"Tietokantaan {path} ei voi kirjoittaa (vain luku). Tarkista tiedoston oikeudet."
+    if "disk" in text and "full" in text:
+        return f"Levy on täynnä: muutosta ei tallennettu tietokantaan {path}. Vapauta levytilaa."
+    if "unable to open" in text:
+        return f"Tietokantaa {path} ei voi avata ({error})."
+    return f"Tietokantavirhe ({path}): {error}"
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run a block as one write transaction (BEGIN IMMEDIATE); nested blocks use savepoints."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise DatabaseError(_explain(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]), error)) from error
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+    else:
+        try:
+            db.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as error:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            raise DatabaseError(_explain(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]), error)) from error
+
+
+def get_setting(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    """Return one value from the settings table."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Store one value in the settings table."""
+    with transaction(db):
+        db.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """Return True when the database was created with ``init --demo``."""
+    return get_setting(db, "demo") == "1"
+
+
+def backup(db: sqlite_utils.Database, target: str | os.PathLike) -> Path:
+    """Write a consistent copy with SQLite's online backup API, safe while the portal runs."""
+    target = Path(target)
+    if target.exists():
+        raise DatabaseError(f"Varmuuskopiotiedosto on jo olemassa: {target}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dest = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
+# --- migrations -------------------------------------------------------------------------
+# Each migration is plain SQL with IF NOT EXISTS, recorded by name: applying twice is a no-op.
+
+
+def _run_script(db: sqlite_utils.Database, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction first; run statement by statement.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0001_reference_and_users")
+def _m0001(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE IF NOT EXISTS areas (
+            id TEXT PRIMARY KEY,
+            name_fi TEXT NOT NULL,
+            name_sv TEXT NOT NULL,
+            region TEXT NOT NULL,
+            ely TEXT NOT NULL,
+            uusimaa INTEGER NOT NULL DEFAULT 0,
+            membership_verified INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS municipalities (
+            code TEXT PRIMARY KEY,
+            name_fi TEXT NOT NULL,
+            name_sv TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS area_municipalities (
+            municipality_code TEXT PRIMARY KEY REFERENCES municipalities(code),
+            area_id TEXT NOT NULL REFERENCES areas(id),
+            valid_from TEXT NOT NULL DEFAULT '2025-01-01'
+        );
+        CREATE INDEX IF NOT EXISTS idx_area_municipalities_area ON area_municipalities(area_id);
+        CREATE TABLE IF NOT EXISTS users (
+            username TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('respondent', 'reviewer', 'admin')),
+            area_id TEXT REFERENCES areas(id),
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            language TEXT NOT NULL DEFAULT 'fi',
+            created_at TEXT NOT NULL,
+            password_changed_at TEXT,
+            CHECK ((role = 'respondent') = (area_id IS NOT NULL))
+        );
+        CREATE TABLE IF NOT EXISTS reviewer_areas (
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            area_id TEXT NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            PRIMARY KEY (username, area_id)
+        );
+        CREATE TABLE IF NOT EXISTS audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            username TEXT,
+            action TEXT NOT NULL,
+            target TEXT,
+            details TEXT
+        );
+        CREATE INDEX IF NOT EXISTS idx_audit_at ON audit_log(at);
+        """
+    )
+
+
+@migrations(name="0002_questionnaires_and_answers")
+def _m0002(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS questionnaires (
+            key TEXT PRIMARY KEY,
+            questionnaire_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            file_hash TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            loaded_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS rounds (
+            year INTEGER PRIMARY KEY,
+            questionnaire_key TEXT NOT NULL REFERENCES questionnaires(key),
+            opens TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed')),
+            created_by TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS responses (
+            id INTEGER PRIMARY KEY,
+            round_year INTEGER NOT NULL REFERENCES rounds(year),
+            area_id TEXT NOT NULL REFERENCES areas(id),
+            state TEXT NOT NULL DEFAULT 'draft'
+                CHECK (state IN ('draft', 'submitted', 'reopened', 'discussed')),
+            submitted_by TEXT,
+            submitted_at TEXT,
+            updated_at TEXT,
+            version INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (round_year, area_id)
+        );
+        CREATE TABLE IF NOT EXISTS answers (
+            response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            value TEXT,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (response_id, question_id)
+        );
+        CREATE TABLE IF NOT EXISTS answer_history (
+            id INTEGER PRIMARY KEY,
+            response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            old_value TEXT,
+            new_value TEXT,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            version INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_history_question ON answer_history(response_id, question_id);
+        CREATE TABLE IF NOT EXISTS comments (
+            id INTEGER PRIMARY KEY,
+            response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            question_id TEXT,
+            parent_id INTEGER REFERENCES comments(id),
+            author TEXT NOT NULL,
+            body TEXT NOT NULL,
+            needs_clarification INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'answered', 'resolved')),
+            created_at TEXT NOT NULL,
+            resolved_by TEXT,
+            resolved_at TEXT
+        );
+        """
+    )
+
+
+@migrations(name="0003_indicators")
+def _m0003(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS imports (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            source TEXT,
+            table_id TEXT,
+            data_updated TEXT,
+            imported_by TEXT,
+            imported_at TEXT NOT NULL,
+            is_demo INTEGER NOT NULL DEFAULT 0,
+            summary TEXT
+        );
+        CREATE TABLE IF NOT EXISTS indicator_values (
+            indicator_code TEXT NOT NULL,
+            region_code TEXT NOT NULL,
+            region_level TEXT NOT NULL CHECK (region_level IN ('country', 'area', 'municipality', 'other')),
+            period TEXT NOT NULL,
+            value REAL,
+            flag TEXT NOT NULL DEFAULT 'ok' CHECK (flag IN ('ok', 'partial', 'suppressed')),
+            is_demo INTEGER NOT NULL DEFAULT 0,
+            import_id INTEGER REFERENCES imports(id),
+            PRIMARY KEY (indicator_code, region_code, period)
+        );
+        CREATE INDEX IF NOT EXISTS idx_values_region_period ON indicator_values(region_code, period);
+        """
+    )
+
+
+@migrations(name="0004_discussions")
+def _m0004(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS discussions (
+            round_year INTEGER NOT NULL REFERENCES rounds(year),
+            area_id TEXT NOT NULL REFERENCES areas(id),
+            held_on TEXT,
+            participants TEXT,
+            notes TEXT,
+            follow_up_needed INTEGER NOT NULL DEFAULT 0,
+            follow_up_date TEXT,
+            follow_up_notes TEXT,
+            recorded_by TEXT,
+            recorded_at TEXT,
+            PRIMARY KEY (round_year, area_id)
+        );
+        CREATE TABLE IF NOT EXISTS follow_ups (
+            id INTEGER PRIMARY KEY,
+            round_year INTEGER NOT NULL REFERENCES rounds(year),
+            area_id TEXT NOT NULL REFERENCES areas(id),
+            body TEXT NOT NULL,
+            owner_side TEXT NOT NULL DEFAULT 'area' CHECK (owner_side IN ('area', 'tem')),
+            owner TEXT,
+            due TEXT,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'in_progress', 'done', 'dropped')),
+            question_id TEXT,
+            indicator_code TEXT,
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_by TEXT,
+            updated_at TEXT
+        );
+        """
+    )
