@@ -1,0 +1,84 @@
+"""The YSE portal: configuration, login, and the pages each role may open."""
+
+import streamlit as st
+
+from ui import session
+from ui.login import establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
+from ui.session import t
+from yse_core.db import is_demo
+from yse_core.errors import YseError
+from yse_core.i18n import LANGUAGE_NAMES
+
+st.set_page_config(page_title="YSE", page_icon=":material/forum:", layout="wide")
+
+PAGES = {
+    # role → [(script, title key, icon, url path)]
+    "respondent": [
+        ("pages/area_home.py", "nav.area_home", ":material/home:", "koti"),
+        ("pages/questionnaire.py", "nav.questionnaire", ":material/edit_note:", "kysely"),
+    ],
+    "reviewer": [
+        ("pages/round_overview.py", "nav.round_overview", ":material/grid_view:", "yleiskuva"),
+        ("pages/area_view.py", "nav.area_view", ":material/article:", "alue"),
+    ],
+    "admin": [
+        ("pages/round_overview.py", "nav.round_overview", ":material/grid_view:", "yleiskuva"),
+        ("pages/area_view.py", "nav.area_view", ":material/article:", "alue"),
+        ("pages/admin_users.py", "nav.admin_users", ":material/group:", "kayttajat"),
+        ("pages/admin_areas.py", "nav.admin_areas", ":material/map:", "alueet"),
+        ("pages/admin_rounds.py", "nav.admin_rounds", ":material/event:", "kierrokset"),
+        ("pages/admin_audit.py", "nav.admin_audit", ":material/history:", "loki"),
+    ],
+}
+
+
+def language_switch(db, user, where) -> None:
+    choice = where.selectbox(
+        t("nav.language"), list(LANGUAGE_NAMES), index=list(LANGUAGE_NAMES).index(session.lang()),
+        format_func=LANGUAGE_NAMES.get, key="yse-language",
+    )
+    if choice != session.lang():
+        session.set_lang(choice)
+        if user is not None:
+            from yse_core.auth import set_language
+
+            set_language(db, user.username, choice)
+        st.rerun()
+
+
+try:
+    db = session.get_db()
+    demo = is_demo(db)
+    cookie_key, expiry_days = session.cookie_settings(demo)
+except YseError as error:
+    st.error(str(error))
+    st.stop()
+
+authenticator, credentials = make_authenticator(db, cookie_key, expiry_days)
+user = establish_user(db, authenticator)
+sidebar = st.sidebar.container()  # shown above the logout button, filled below
+if user is not None and logout_button(db, authenticator, user):
+    # No rerun here: the cookie is deleted by a browser component rendered in this run.
+    user = None
+
+if user is None:
+    language_switch(db, None, sidebar)
+    # Every portal address shows the login form while logged out, so a deep link survives the login.
+    # The form is rendered here in the main script, not inside a page, so its widget ids stay stable.
+    login_pages = [st.Page(lambda: None, title=t("login.heading"), url_path="kirjaudu", default=True)] + [
+        st.Page(lambda: None, title=t("login.heading"), url_path=url_path)
+        for url_path in sorted({entry[3] for entries in PAGES.values() for entry in entries})
+    ]
+    st.navigation(login_pages, position="hidden")
+    login_view(db, authenticator, credentials)
+else:
+    language_switch(db, user, sidebar)
+    sidebar.caption(t("nav.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+    if demo:
+        sidebar.warning(t("demo.banner"))
+    set_pending_cookie(authenticator)
+    pages = [
+        st.Page(script, title=t(title_key), icon=icon, url_path=url_path, default=index == 0)
+        for index, (script, title_key, icon, url_path) in enumerate(PAGES[user.role])
+    ]
+    st.navigation(pages).run()

@@ -1,0 +1,78 @@
+"""Respondent: the area's home — round, deadline, progress per theme, TEM contacts, what needs attention."""
+
+import datetime as dt
+
+import streamlit as st
+
+from ui.questionnaire_form import KEY_THEME, local_time
+from ui.session import area_name, get_db, require_role, t
+from ui.session import lang as current_lang
+from yse_core.area_registry import area_municipalities
+from yse_core.auth import area_contacts
+from yse_core.responses import load_context, progress
+from yse_core.rounds import current_round
+
+user = require_role("respondent")
+db = get_db()
+language = current_lang()
+round_row = current_round(db)
+if round_row is None:
+    st.info(t("home.no_round"))
+    st.stop()
+context = load_context(db, user, round_row["year"], user.area_id)
+area = context.area
+
+st.title(area_name(area))
+if not area["membership_verified"]:
+    st.caption(":material/info: " + t("area.membership_unverified"))
+with st.expander(t("area.municipalities")):
+    st.write(", ".join(m["name_sv" if language == "sv" else "name_fi"] for m in area_municipalities(db, area["id"])))
+
+deadline = dt.date.fromisoformat(round_row["deadline"])
+days_left = (deadline - dt.date.today()).days
+state = context.response["state"]
+col_round, col_deadline, col_state = st.columns(3)
+col_round.metric(t("home.round"), round_row["year"])
+col_deadline.metric(t("home.deadline"), deadline.strftime("%d.%m.%Y"),
+                    t("home.days_left", days=days_left) if days_left >= 0 else t("home.deadline_passed"),
+                    delta_color="off")
+col_state.metric(t("home.state"), t(f"state.{state}"))
+
+overall = progress(context)
+st.subheader(t("home.progress"))
+st.progress(overall["share"], text=t("q.progress", answered=overall["answered"], visible=overall["visible"]))
+themes = {theme.id: theme for theme in context.questionnaire.themes}
+for row in overall["themes"]:
+    title = themes[row["theme_id"]].title.get(language)
+    share = row["answered"] / row["visible"] if row["visible"] else 1.0
+    left, right = st.columns([4, 1])
+    left.progress(share, text=f"{title} — {row['answered']}/{row['visible']}"
+                  + (f" · {t('home.required_missing', count=row['required_missing'])}" if row["required_missing"] else ""))
+    if right.button(t("home.open_theme"), key=f"open-{row['theme_id']}"):
+        st.session_state[KEY_THEME] = row["theme_id"]
+        st.switch_page("pages/questionnaire.py")
+
+st.subheader(t("home.attention"))
+attention = []
+required_missing = sum(row["required_missing"] for row in overall["themes"])
+if state in ("draft", "reopened") and required_missing:
+    attention.append(t("home.attention_required", count=required_missing))
+if state in ("draft", "reopened") and not required_missing:
+    attention.append(t("home.attention_ready"))
+if state == "reopened":
+    attention.append(t("home.attention_reopened"))
+if 0 <= days_left <= 7 and state in ("draft", "reopened"):
+    attention.append(t("home.attention_deadline", days=days_left))
+for item in attention or [t("home.attention_none")]:
+    st.markdown(f"- {item}")
+if context.response["submitted_at"]:
+    st.caption(t("home.submitted_at", when=local_time(context.response["submitted_at"]),
+                 who=context.response["submitted_by"]))
+
+st.subheader(t("area.contacts"))
+contacts = area_contacts(db, area["id"])
+if contacts:
+    for contact in contacts:
+        st.markdown(f"- {contact['display_name']}" + (f" · {contact['email']}" if contact["email"] else ""))
+else:
+    st.caption(t("area.no_contacts"))

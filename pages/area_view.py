@@ -1,0 +1,54 @@
+"""Reviewer: one area's response, read-only, theme by theme; reopen a submitted response."""
+
+import streamlit as st
+
+from ui.questionnaire_form import local_time, render_readonly_answer, visible_questions
+from ui.session import area_name, get_db, require_role, show_error, t
+from ui.session import lang as current_lang
+from yse_core.area_registry import list_areas
+from yse_core.errors import YseError
+from yse_core.responses import load_context, progress, reopen
+from yse_core.rounds import list_rounds
+
+user = require_role("reviewer", "admin")
+db = get_db()
+language = current_lang()
+rounds = list_rounds(db)
+if not rounds:
+    st.info(t("home.no_round"))
+    st.stop()
+areas = {a["id"]: a for a in list_areas(db)}
+area_ids = list(areas)
+requested = st.query_params.get("area")
+col_area, col_year = st.columns([3, 1])
+area_id = col_area.selectbox(t("overview.area"), area_ids, format_func=lambda a: area_name(areas[a]),
+                             index=area_ids.index(requested) if requested in areas else 0, key="view-area")
+st.query_params["area"] = area_id
+year = col_year.selectbox(t("rounds.year"), [r["year"] for r in rounds], key="view-year")
+context = load_context(db, user, year, area_id)
+
+st.title(area_name(context.area))
+if not context.area["membership_verified"]:
+    st.caption(":material/info: " + t("area.membership_unverified"))
+overall = progress(context)
+state = context.response["state"]
+st.write(t("view.state_line", state=t(f"state.{state}"), answered=overall["answered"], visible=overall["visible"],
+           updated=local_time(context.response["updated_at"])))
+if state in ("submitted", "discussed"):
+    with st.form("reopen-form"):
+        reason = st.text_input(t("view.reopen_reason"))
+        if st.form_submit_button(t("view.reopen")):
+            try:
+                reopen(db, user, context.response["id"], reason)
+                st.success(t("view.reopened"))
+                st.rerun()
+            except YseError as error:
+                show_error(error)
+
+for theme in context.questionnaire.themes:
+    with st.expander(theme.title.get(language), expanded=False):
+        for question in visible_questions(context, theme):
+            answer = context.answers.get(question.id)
+            render_readonly_answer(question, answer.value if answer else None)
+            if answer:
+                st.caption(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))

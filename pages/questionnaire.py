@@ -1,0 +1,82 @@
+"""Respondent: the pre-discussion questionnaire, one theme at a time, saved as answers change."""
+
+import streamlit as st
+
+from ui.questionnaire_form import KEY_THEME, local_time, render_history, render_question, visible_questions
+from ui.session import area_name, get_db, require_role, show_error, t
+from ui.session import lang as current_lang
+from yse_core.errors import YseError
+from yse_core.responses import SubmitIncomplete, load_context, progress, submit, theme_saved_at
+from yse_core.rounds import current_round
+
+user = require_role("respondent")
+db = get_db()
+round_row = current_round(db)
+if round_row is None:
+    st.info(t("home.no_round"))
+    st.stop()
+context = load_context(db, user, round_row["year"], user.area_id)
+questionnaire, language = context.questionnaire, current_lang()
+writable = context.writable
+
+st.title(questionnaire.title.get(language))
+st.caption(t("q.header", area=area_name(context.area), year=round_row["year"], deadline=round_row["deadline"]))
+overall = progress(context)
+st.progress(overall["share"], text=t("q.progress", answered=overall["answered"], visible=overall["visible"]))
+if not writable:
+    st.info(t("q.read_only_" + context.response["state"]) if context.response["state"] in ("submitted", "discussed")
+            else t("q.round_closed"))
+
+themes = {theme.id: theme for theme in questionnaire.themes}
+progress_by_theme = {row["theme_id"]: row for row in overall["themes"]}
+if st.session_state.get(KEY_THEME) not in themes:
+    st.session_state[KEY_THEME] = questionnaire.themes[0].id
+
+
+def theme_label(theme_id: str) -> str:
+    row = progress_by_theme[theme_id]
+    mark = "✓ " if row["visible"] and row["answered"] == row["visible"] else ""
+    return f"{mark}{themes[theme_id].title.get(language)} ({row['answered']}/{row['visible']})"
+
+
+theme_id = st.sidebar.radio(t("q.themes"), list(themes), key=KEY_THEME, format_func=theme_label)
+theme = themes[theme_id]
+saved_at = theme_saved_at(db, user, context)
+
+st.header(theme.title.get(language))
+if theme.intro:
+    st.markdown(theme.intro.get(language))
+st.caption(t("q.saved_at", when=local_time(saved_at[theme.id])) if saved_at[theme.id] else t("q.not_saved_yet"))
+st.caption(t("q.autosave_note"))
+for question in visible_questions(context, theme):
+    render_question(db, user, context, question, disabled=not writable)
+
+index = list(themes).index(theme_id)
+previous_col, next_col = st.columns(2)
+if index > 0 and previous_col.button(t("q.previous"), key="q-prev"):
+    st.session_state[KEY_THEME] = list(themes)[index - 1]
+    st.rerun()
+if index < len(themes) - 1 and next_col.button(t("q.next"), key="q-next", type="primary"):
+    st.session_state[KEY_THEME] = list(themes)[index + 1]
+    st.rerun()
+
+with st.expander(t("q.history")):
+    render_history(db, user, context, theme)
+
+st.divider()
+if writable:
+    st.subheader(t("q.submit_heading"))
+    st.caption(t("q.submit_help"))
+    if st.button(t("q.submit"), type="primary", key="q-submit"):
+        try:
+            submit(db, user, context.response["id"])
+            st.success(t("q.submitted"))
+            st.rerun()
+        except SubmitIncomplete as incomplete:
+            st.error(t("q.missing_heading", count=len(incomplete.missing)))
+            for missing_theme, missing_question in incomplete.missing:
+                label = questionnaire.question(missing_question).text.get(language)
+                st.button(f"→ {themes[missing_theme].title.get(language)}: {label}", key=f"jump-{missing_question}",
+                          on_click=st.session_state.__setitem__, args=(KEY_THEME, missing_theme))
+        except YseError as error:
+            show_error(error)

@@ -1,0 +1,1 @@
+"""The Streamlit layer shared by app.py and the pages: session state, connection, translations."""

@@ -1,0 +1,302 @@
+"""Questionnaire questions as widgets that save to the database the moment they change."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import streamlit as st
+
+from yse_core.errors import AnswerError, ConflictError, YseError
+from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
+from yse_core.responses import ResponseContext, answer_history, save_answer
+
+from .session import lang, t
+
+# Session-state keys, defined once.
+KEY_THEME = "yse_theme"
+KEY_BASE_VERSIONS = "yse_base_versions"
+KEY_CONFLICTS = "yse_conflicts"
+KEY_ERRORS = "yse_answer_errors"
+
+
+def widget_key(response_id: int, question_id: str) -> str:
+    return f"q-{response_id}-{question_id}"
+
+
+def _state(name: str) -> dict:
+    return st.session_state.setdefault(name, {})
+
+
+# --- conversions between stored answers and widget values --------------------------------------
+
+
+def to_widget(question: Question, value: object) -> object:
+    """Return the widget's value for a stored answer."""
+    if question.type in ("text", "long_text"):
+        return value or ""
+    if question.type == "multi":
+        return list(value or [])
+    return value
+
+
+def from_widget(question: Question, raw: object) -> object:
+    """Return the answer value for a widget's value (empty means unanswered)."""
+    if question.type in ("text", "long_text"):
+        return raw if isinstance(raw, str) and raw.strip() else None
+    if question.type == "multi":
+        return list(raw) or None
+    if question.type == "number" and isinstance(raw, float) and raw.is_integer() and isinstance(question.min or 0, int):
+        return int(raw)
+    return raw
+
+
+def measures_frame(value: object) -> pd.DataFrame:
+    """Return the measures rows as a DataFrame with every field as a column."""
+    rows = value if isinstance(value, list) else []
+    frame = pd.DataFrame(rows, columns=list(MEASURE_FIELDS))
+    frame["target_groups"] = frame["target_groups"].map(lambda v: list(v) if isinstance(v, list) else [])
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def measures_rows(frame: pd.DataFrame) -> list[dict] | None:
+    """Return the rows of an edited measures table, dropping rows that are entirely empty."""
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {}
+        for field, cell in record.items():
+            if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+                continue
+            if isinstance(cell, str) and not cell.strip():
+                continue
+            if isinstance(cell, list) and not cell:
+                continue
+            row[field] = list(cell) if field == "target_groups" else cell
+        if row:
+            rows.append(row)
+    return rows or None
+
+
+# --- saving -------------------------------------------------------------------------------------
+
+
+def _save(db, user, response_id: int, question: Question, value: object) -> bool:
+    bases, conflicts, errors = _state(KEY_BASE_VERSIONS), _state(KEY_CONFLICTS), _state(KEY_ERRORS)
+    try:
+        answer = save_answer(db, user, response_id, question.id, value, base_version=bases.get(question.id, 0), lang=lang())
+    except ConflictError as conflict:
+        conflicts[question.id] = {**conflict.current, "mine": value}
+        errors.pop(question.id, None)
+        return False
+    except AnswerError as error:
+        errors[question.id] = str(error)
+        return False
+    except YseError as error:
+        errors[question.id] = str(error)
+        return False
+    bases[question.id] = answer.version
+    errors.pop(question.id, None)
+    conflicts.pop(question.id, None)
+    return True
+
+
+def _on_change(db, user, response_id: int, question: Question) -> None:
+    raw = st.session_state[widget_key(response_id, question.id)]
+    _save(db, user, response_id, question, from_widget(question, raw))
+
+
+def _keep_mine(db, user, response_id: int, question: Question) -> None:
+    conflict = _state(KEY_CONFLICTS).get(question.id)
+    if conflict:
+        _state(KEY_BASE_VERSIONS)[question.id] = conflict["version"]
+        _save(db, user, response_id, question, conflict["mine"])
+
+
+def _take_theirs(response_id: int, question: Question) -> None:
+    conflict = _state(KEY_CONFLICTS).pop(question.id, None)
+    if conflict:
+        _state(KEY_BASE_VERSIONS)[question.id] = conflict["version"]
+        if question.type != "measures":
+            st.session_state[widget_key(response_id, question.id)] = to_widget(question, conflict["value"])
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def format_value(question: Question, value: object) -> str:
+    """Return an answer as plain text for read-only views and conflict messages."""
+    language = lang()
+    if value is None:
+        return t("q.no_answer")
+    if question.type == "yes_no":
+        return t("q.yes") if value else t("q.no")
+    if question.type == "single":
+        return question.option_label(value, language)
+    if question.type == "multi":
+        return ", ".join(question.option_label(v, language) for v in value)
+    if question.type == "scale":
+        label = question.scale_labels[value - 1].get(language) if question.scale_labels else ""
+        return f"{value} – {label}"
+    if question.type == "number":
+        unit = question.unit.get(language) if question.unit else ""
+        return f"{value:n} {unit}".strip()
+    if question.type == "measures":
+        return t("q.measure_count", count=len(value))
+    return str(value)
+
+
+def render_question(db, user, context: ResponseContext, question: Question, *, disabled: bool) -> None:
+    """Render one question as a widget that saves on change, with its error or conflict."""
+    language = lang()
+    response_id = context.response["id"]
+    key = widget_key(response_id, question.id)
+    stored = context.answers.get(question.id)
+    bases = _state(KEY_BASE_VERSIONS)
+    if question.id not in bases:
+        bases[question.id] = stored.version if stored else 0
+    if key not in st.session_state and question.type != "measures":
+        st.session_state[key] = to_widget(question, stored.value if stored else None)
+    label = question.text.get(language) + (" *" if question.required else "")
+    help_text = question.help.get(language) if question.help else None
+    callback = {"on_change": _on_change, "args": (db, user, response_id, question), "disabled": disabled}
+
+    if question.type == "text":
+        st.text_input(label, key=key, help=help_text, **callback)
+    elif question.type == "long_text":
+        st.text_area(label, key=key, help=help_text, height=150, **callback)
+    elif question.type == "yes_no":
+        st.radio(label, [True, False], key=key, help=help_text, horizontal=True, index=None,
+                 format_func=lambda v: t("q.yes") if v else t("q.no"), **callback)
+    elif question.type == "single":
+        ids = question.option_ids()
+        if len(ids) <= 5:
+            st.radio(label, ids, key=key, help=help_text, index=None,
+                     format_func=lambda v: question.option_label(v, language), **callback)
+        else:
+            st.selectbox(label, ids, key=key, help=help_text, index=None, placeholder=t("q.choose"),
+                         format_func=lambda v: question.option_label(v, language), **callback)
+    elif question.type == "multi":
+        st.multiselect(label, question.option_ids(), key=key, help=help_text, placeholder=t("q.choose_many"),
+                       format_func=lambda v: question.option_label(v, language), **callback)
+    elif question.type == "scale":
+        st.radio(label, [1, 2, 3, 4, 5], key=key, help=help_text, horizontal=True, index=None,
+                 format_func=lambda v: f"{v} – {question.scale_labels[v - 1].get(language)}", **callback)
+    elif question.type == "number":
+        unit = question.unit.get(language) if question.unit else ""
+        bounds = t("q.number_range", min=question.min if question.min is not None else "–",
+                   max=question.max if question.max is not None else "–", unit=unit)
+        st.number_input(f"{label} ({unit})" if unit else label, key=key, value=None, step=1,
+                        help=(help_text + "\n\n" if help_text else "") + bounds, placeholder=bounds, **callback)
+    elif question.type == "measures":
+        _render_measures(db, user, context, question, label, help_text, disabled)
+    _render_feedback(db, user, response_id, question)
+
+
+def _render_measures(db, user, context, question, label, help_text, disabled) -> None:
+    language = lang()
+    stored = context.answers.get(question.id)
+    st.markdown(f"**{label}**")
+    if help_text:
+        st.caption(help_text)
+    fields = MEASURE_FIELDS
+    columns = {
+        "name": st.column_config.TextColumn(fields["name"].label.get(language), required=True, width="medium"),
+        "target_groups": st.column_config.MultiselectColumn(
+            fields["target_groups"].label.get(language), options=list(fields["target_groups"].options),
+            format_func=lambda v: fields["target_groups"].options[v].get(language) if v in fields["target_groups"].options else v),
+        "start_date": st.column_config.TextColumn(fields["start_date"].label.get(language), help=t("q.date_help"),
+                                                  validate=r"^\d{4}-\d{2}-\d{2}$"),
+        "follow_up_frequency": st.column_config.SelectboxColumn(
+            fields["follow_up_frequency"].label.get(language), options=list(fields["follow_up_frequency"].options),
+            format_func=lambda v: fields["follow_up_frequency"].options[v].get(language) if v in fields["follow_up_frequency"].options else v),
+    }
+    for name in ("resources", "impact_indicator", "baseline", "target", "latest_result"):
+        field = fields[name]
+        columns[name] = st.column_config.TextColumn(field.label.get(language), help=field.help.get(language) if field.help else None)
+    version = stored.version if stored else 0
+    edited = st.data_editor(
+        measures_frame(stored.value if stored else None), key=f"{widget_key(context.response['id'], question.id)}-v{version}",
+        num_rows="dynamic", hide_index=True, width="stretch", column_config=columns, disabled=disabled,
+    )
+    if disabled:
+        return
+    rows = measures_rows(edited)
+    current = stored.value if stored else None
+    if json.dumps(rows, sort_keys=True, default=str) != json.dumps(current, sort_keys=True, default=str):
+        if _save(db, user, context.response["id"], question, rows):
+            st.rerun()
+
+
+def _render_feedback(db, user, response_id: int, question: Question) -> None:
+    error = _state(KEY_ERRORS).get(question.id)
+    if error:
+        st.error(error, icon=":material/error:")
+    conflict = _state(KEY_CONFLICTS).get(question.id)
+    if conflict:
+        with st.container(border=True):
+            st.warning(t("q.conflict", who=conflict["updated_by"], when=_local_time(conflict["updated_at"])))
+            st.text(t("q.conflict_theirs") + " " + format_value(question, conflict["value"]))
+            st.text(t("q.conflict_mine") + " " + format_value(question, conflict["mine"]))
+            keep, take = st.columns(2)
+            keep.button(t("q.keep_mine"), key=f"keep-{response_id}-{question.id}", on_click=_keep_mine,
+                        args=(db, user, response_id, question))
+            take.button(t("q.take_theirs"), key=f"take-{response_id}-{question.id}", on_click=_take_theirs,
+                        args=(response_id, question))
+
+
+def _local_time(iso: str | None) -> str:
+    if not iso:
+        return "–"
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).astimezone().strftime("%d.%m.%Y %H:%M")
+
+
+def local_time(iso: str | None) -> str:
+    """Return an ISO UTC time as local d.m.yyyy hh:mm."""
+    return _local_time(iso)
+
+
+def visible_questions(context: ResponseContext, theme) -> list[Question]:
+    """Return the theme's questions visible for this area with the current answers."""
+    values = {qid: a.value for qid, a in context.answers.items()}
+    return [q for q in theme.questions if is_visible(q, values, context.area)]
+
+
+def render_history(db, user, context: ResponseContext, theme) -> None:
+    """Render one question's change history, chosen from the theme's questions."""
+    language = lang()
+    questions = {q.id: q for q in theme.questions if q.id in context.answers}
+    if not questions:
+        st.caption(t("q.history_empty"))
+        return
+    chosen = st.selectbox(t("q.history_question"), list(questions), key=f"history-{theme.id}",
+                          format_func=lambda qid: questions[qid].text.get(language)[:90])
+    rows = answer_history(db, user, context.response["id"], chosen)
+    question = questions[chosen]
+    st.dataframe(
+        pd.DataFrame([{t("q.history_when"): _local_time(r["changed_at"]), t("q.history_who"): r["changed_by"],
+                       t("q.history_old"): format_value(question, r["old_value"]),
+                       t("q.history_new"): format_value(question, r["new_value"])} for r in rows]),
+        hide_index=True, width="stretch",
+    )
+
+
+def render_readonly_answer(question: Question, value: object) -> None:
+    """Show an answer as plain text (never rendered as Markdown or HTML)."""
+    language = lang()
+    st.markdown(f"**{_escape(question.text.get(language))}**")
+    if question.type == "measures" and value:
+        frame = measures_frame(value)
+        frame["target_groups"] = frame["target_groups"].map(
+            lambda groups: ", ".join(MEASURE_FIELDS["target_groups"].options[g].get(language) for g in groups or []))
+        st.dataframe(frame.rename(columns={k: f.label.get(language) for k, f in MEASURE_FIELDS.items()}),
+                     hide_index=True, width="stretch")
+    else:
+        st.text(format_value(question, value))
+
+
+def _escape(text: str) -> str:
+    """Escape Markdown control characters in questionnaire text (ours, but kept literal anyway)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|" else ch for ch in text)

@@ -1,0 +1,104 @@
+"""Session-state keys, the database connection, the current user and the translation helper."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from yse_core import auth
+from yse_core import db as yse_db
+from yse_core.errors import ConfigError, YseError
+from yse_core.i18n import t as translate
+
+# Session-state keys, defined once.
+KEY_DB = "yse_db"
+KEY_DB_PATH = "yse_db_path"
+KEY_LANG = "yse_lang"
+KEY_USER = "yse_user"
+
+DEMO_COOKIE_KEY = "yse-demo-cookie-key-not-secret-demo-only"
+COOKIE_NAME = "yse_auth"
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(path: str) -> bool:
+    """Apply migrations once per process and database file."""
+    yse_db.open_db(path).close()
+    return True
+
+
+def db_path() -> Path:
+    """Return the database path from YSE_DB (default data/yse.db)."""
+    return yse_db.db_path_from_env()
+
+
+def get_db():
+    """Return this session's connection (one per browser session; migrations applied once per process)."""
+    path = str(db_path())
+    conn = st.session_state.get(KEY_DB)
+    if conn is None or st.session_state.get(KEY_DB_PATH) != path:
+        _migrated(path)
+        conn = yse_db.connect(path)
+        st.session_state[KEY_DB] = conn
+        st.session_state[KEY_DB_PATH] = path
+    return conn
+
+
+def cookie_settings(is_demo: bool) -> tuple[str, float]:
+    """Return (cookie key, expiry days) from YSE_COOKIE_KEY / secrets; a non-demo database needs a key."""
+    key = os.environ.get("YSE_COOKIE_KEY")
+    if not key:
+        try:
+            key = st.secrets.get("cookie_key")
+        except StreamlitSecretNotFoundError:
+            key = None
+    if not key:
+        if not is_demo:
+            raise ConfigError(translate("config.no_cookie_key", lang()))
+        key = DEMO_COOKIE_KEY
+    expiry = float(os.environ.get("YSE_COOKIE_EXPIRY_DAYS", "1"))
+    return key, expiry
+
+
+def lang() -> str:
+    """Return the current UI language (fi by default)."""
+    return st.session_state.get(KEY_LANG, "fi")
+
+
+def set_lang(value: str) -> None:
+    st.session_state[KEY_LANG] = value
+
+
+def t(key: str, **values) -> str:
+    """Translate a UI string key into the current language."""
+    return translate(key, lang(), **values)
+
+
+def current_user() -> auth.User:
+    """Return the logged-in user (set by app.py before any page runs)."""
+    user = st.session_state.get(KEY_USER)
+    if user is None:
+        st.stop()
+    return user
+
+
+def require_role(*roles: str) -> auth.User:
+    """Stop the page unless the current user has one of the roles (pages check this too, not only the menu)."""
+    user = current_user()
+    if user.role not in roles:
+        st.error(t("error.no_access"))
+        st.stop()
+    return user
+
+
+def show_error(error: YseError) -> None:
+    """Show a user-facing error message."""
+    st.error(str(error))
+
+
+def area_name(area: dict) -> str:
+    """Return the area's name in the current language (Swedish name for sv)."""
+    return area.get("name_sv") if lang() == "sv" and area.get("name_sv") else area["name_fi"]

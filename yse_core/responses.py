@@ -1,0 +1,314 @@
+"""An area's response to a round: answers saved as they change, history, conflicts, submit, reopen."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from . import audit
+from .area_registry import get_area
+from .auth import User
+from .db import now_iso, transaction
+from .errors import AnswerError, ConflictError, NotFound, PermissionDenied
+from .questionnaire import Questionnaire, is_answered, is_visible, missing_required, theme_progress, validate_answer
+from .rounds import get_questionnaire, get_round
+
+WRITABLE_STATES = ("draft", "reopened")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One stored answer with who last changed it and its version (for conflict detection)."""
+
+    question_id: str
+    value: object
+    version: int
+    updated_by: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class ResponseContext:
+    """Everything a page needs about one area's response: the round, questionnaire, area and answers."""
+
+    response: dict
+    round: dict
+    questionnaire: Questionnaire
+    area: dict
+    answers: dict[str, Answer]
+
+    @property
+    def values(self) -> dict[str, object]:
+        return {qid: answer.value for qid, answer in self.answers.items()}
+
+    @property
+    def writable(self) -> bool:
+        return self.response["state"] in WRITABLE_STATES and self.round["state"] == "open"
+
+
+class SubmitIncomplete(AnswerError):
+    """Required visible questions are unanswered; ``missing`` lists (theme id, question id)."""
+
+    def __init__(self, message: str, missing: list[tuple[str, str]]):
+        super().__init__(message)
+        self.missing = missing
+
+
+def _encode(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _decode(text: str | None) -> object:
+    return None if text is None else json.loads(text)
+
+
+def get_response_row(db: sqlite_utils.Database, user: User, round_year: int, area_id: str) -> dict:
+    """Return the response row of an area in a round, if the user may read it."""
+    user.require_area(area_id)
+    rows = list(db.query("SELECT * FROM responses WHERE round_year = ? AND area_id = ?", [round_year, area_id]))
+    if not rows:
+        raise NotFound(f"Alueella {area_id} ei ole vastausta kierroksella {round_year}.")
+    return rows[0]
+
+
+def _response_by_id(db: sqlite_utils.Database, user: User, response_id: int) -> dict:
+    rows = list(db.query("SELECT * FROM responses WHERE id = ?", [response_id]))
+    if not rows:
+        raise NotFound(f"Vastausta {response_id} ei ole.")
+    user.require_area(rows[0]["area_id"])
+    return rows[0]
+
+
+def load_answers(db: sqlite_utils.Database, user: User, response_id: int) -> dict[str, Answer]:
+    """Return every stored answer of a response the user may read."""
+    _response_by_id(db, user, response_id)
+    return {
+        row["question_id"]: Answer(row["question_id"], _decode(row["value"]), row["version"], row["updated_by"], row["updated_at"])
+        for row in db.query(
+            "SELECT question_id, value, version, updated_by, updated_at FROM answers WHERE response_id = ?", [response_id]
+        )
+    }
+
+
+def load_context(db: sqlite_utils.Database, user: User, round_year: int, area_id: str) -> ResponseContext:
+    """Load a response with its round, questionnaire, area and answers, checking read permission."""
+    response = get_response_row(db, user, round_year, area_id)
+    round_row = get_round(db, round_year)
+    return ResponseContext(
+        response=response,
+        round=round_row,
+        questionnaire=get_questionnaire(db, round_row["questionnaire_key"]),
+        area=get_area(db, area_id),
+        answers=load_answers(db, user, response["id"]),
+    )
+
+
+def _require_writer(db: sqlite_utils.Database, user: User, response: dict) -> dict:
+    if not user.is_respondent:
+        raise PermissionDenied("Vain alueen omat vastaajat voivat muuttaa vastauksia.")
+    user.require_area(response["area_id"])
+    round_row = get_round(db, response["round_year"])
+    if round_row["state"] != "open":
+        raise PermissionDenied(f"Kierros {round_row['year']} on suljettu; vastauksia ei voi enää muuttaa.")
+    if response["state"] not in WRITABLE_STATES:
+        raise PermissionDenied("Vastaus on lähetetty. TEM voi avata sen uudelleen muokattavaksi.")
+    return round_row
+
+
+def save_answer(
+    db: sqlite_utils.Database,
+    user: User,
+    response_id: int,
+    question_id: str,
+    value: object,
+    *,
+    base_version: int | None,
+    lang: str = "fi",
+) -> Answer:
+    """Validate and store one answer; raise ConflictError if someone saved it since ``base_version``.
+
+    ``base_version`` is the version the user's page last read (0 or None when it had no answer).
+    """
+    response = _response_by_id(db, user, response_id)
+    round_row = _require_writer(db, user, response)
+    questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
+    try:
+        question = questionnaire.question(question_id)
+    except KeyError:
+        raise AnswerError(f"Kyselyssä ei ole kysymystä '{question_id}'.") from None
+    normalized = validate_answer(question, value, lang=lang)
+    encoded = _encode(normalized)
+    with transaction(db):
+        current = db.execute(
+            "SELECT value, version, updated_by, updated_at FROM answers WHERE response_id = ? AND question_id = ?",
+            [response_id, question_id],
+        ).fetchone()
+        current_version = current[1] if current else 0
+        if current and current[0] == encoded:
+            return Answer(question_id, normalized, current_version, current[2], current[3])
+        if (base_version or 0) != current_version:
+            raise ConflictError(
+                f"{current[2]} tallensi tähän kysymykseen toisen vastauksen {current[3]}.",
+                current={"value": _decode(current[0]), "updated_by": current[2], "updated_at": current[3],
+                         "version": current_version},
+            )
+        at = now_iso()
+        new_version = current_version + 1
+        db.execute(
+            """INSERT INTO answers(response_id, question_id, value, updated_by, updated_at, version)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT(response_id, question_id) DO UPDATE SET value = excluded.value,
+                 updated_by = excluded.updated_by, updated_at = excluded.updated_at, version = excluded.version""",
+            [response_id, question_id, encoded, user.username, at, new_version],
+        )
+        db.execute(
+            """INSERT INTO answer_history(response_id, question_id, old_value, new_value, changed_by, changed_at, version)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [response_id, question_id, current[0] if current else None, encoded, user.username, at, new_version],
+        )
+        db.execute("UPDATE responses SET updated_at = ?, version = version + 1 WHERE id = ?", [at, response_id])
+    return Answer(question_id, normalized, new_version, user.username, at)
+
+
+def answer_history(db: sqlite_utils.Database, user: User, response_id: int, question_id: str) -> list[dict]:
+    """Return every change to one answer, newest first (who, when, old and new value)."""
+    _response_by_id(db, user, response_id)
+    return [
+        {**row, "old_value": _decode(row["old_value"]), "new_value": _decode(row["new_value"])}
+        for row in db.query(
+            """SELECT version, old_value, new_value, changed_by, changed_at FROM answer_history
+               WHERE response_id = ? AND question_id = ? ORDER BY id DESC""",
+            [response_id, question_id],
+        )
+    ]
+
+
+def theme_saved_at(db: sqlite_utils.Database, user: User, context: ResponseContext) -> dict[str, str | None]:
+    """Return, per theme id, when any of its answers was last saved."""
+    latest: dict[str, str | None] = {}
+    for theme in context.questionnaire.themes:
+        times = [context.answers[q.id].updated_at for q in theme.questions if q.id in context.answers]
+        latest[theme.id] = max(times) if times else None
+    return latest
+
+
+def submit(db: sqlite_utils.Database, user: User, response_id: int) -> dict:
+    """Submit a response once every visible required question is answered."""
+    response = _response_by_id(db, user, response_id)
+    round_row = _require_writer(db, user, response)
+    questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
+    area = get_area(db, response["area_id"])
+    values = {qid: a.value for qid, a in load_answers(db, user, response_id).items()}
+    missing = missing_required(questionnaire, values, area)
+    if missing:
+        raise SubmitIncomplete(
+            f"{len(missing)} pakollista kysymystä on vastaamatta.",
+            [(theme.id, question.id) for theme, question in missing],
+        )
+    with transaction(db):
+        db.execute(
+            "UPDATE responses SET state = 'submitted', submitted_by = ?, submitted_at = ?, updated_at = ? WHERE id = ?",
+            [user.username, now_iso(), now_iso(), response_id],
+        )
+        audit.record(db, user.username, "response_submitted", f"{response['round_year']}/{response['area_id']}")
+    return _response_by_id(db, user, response_id)
+
+
+def reopen(db: sqlite_utils.Database, user: User, response_id: int, reason: str = "") -> dict:
+    """Let a reviewer or admin reopen a submitted response for the area to edit."""
+    user.require_role("reviewer", "admin")
+    response = _response_by_id(db, user, response_id)
+    if response["state"] not in ("submitted", "discussed"):
+        raise AnswerError("Vain lähetetyn vastauksen voi avata uudelleen.")
+    with transaction(db):
+        db.execute("UPDATE responses SET state = 'reopened', updated_at = ? WHERE id = ?", [now_iso(), response_id])
+        audit.record(db, user.username, "response_reopened", f"{response['round_year']}/{response['area_id']}", reason=reason)
+    return _response_by_id(db, user, response_id)
+
+
+def progress(context: ResponseContext) -> dict:
+    """Return answered/visible counts overall and per theme."""
+    themes = theme_progress(context.questionnaire, context.values, context.area)
+    answered = sum(t["answered"] for t in themes)
+    visible = sum(t["visible"] for t in themes)
+    return {"answered": answered, "visible": visible, "share": answered / visible if visible else 0.0, "themes": themes}
+
+
+def round_overview(db: sqlite_utils.Database, user: User, round_year: int, *, own_only: bool = False) -> list[dict]:
+    """Return one row per area: state, share answered, last change, submission time, open comments."""
+    user.require_role("reviewer", "admin")
+    round_row = get_round(db, round_year)
+    questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
+    own = set()
+    if own_only:
+        own = {r[0] for r in db.execute("SELECT area_id FROM reviewer_areas WHERE username = ?", [user.username])}
+    answers_by_response: dict[int, dict[str, object]] = {}
+    for row in db.query(
+        "SELECT a.response_id, a.question_id, a.value FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.round_year = ?",
+        [round_year],
+    ):
+        answers_by_response.setdefault(row["response_id"], {})[row["question_id"]] = _decode(row["value"])
+    rows = []
+    for row in db.query(
+        """SELECT r.id, r.area_id, r.state, r.updated_at, r.submitted_at, r.submitted_by,
+                  a.name_fi, a.name_sv, a.region, a.uusimaa, a.membership_verified,
+                  (SELECT COUNT(*) FROM comments c WHERE c.response_id = r.id AND c.status != 'resolved'
+                     AND c.needs_clarification = 1 AND c.parent_id IS NULL) AS open_clarifications,
+                  (SELECT MAX(updated_at) FROM answers x WHERE x.response_id = r.id) AS last_answer_at
+           FROM responses r JOIN areas a ON a.id = r.area_id WHERE r.round_year = ? ORDER BY a.name_fi""",
+        [round_year],
+    ):
+        if own_only and row["area_id"] not in own:
+            continue
+        area = {"id": row["area_id"], "uusimaa": bool(row["uusimaa"])}
+        values = answers_by_response.get(row["id"], {})
+        visible = [q for _, q in questionnaire.questions() if is_visible(q, values, area)]
+        answered = sum(1 for q in visible if is_answered(q, values.get(q.id)))
+        rows.append({**row, "answered": answered, "visible": len(visible),
+                     "share": answered / len(visible) if visible else 0.0,
+                     "own": row["area_id"] in own if own_only else None})
+    return rows
+
+
+def export_answers(db: sqlite_utils.Database, user: User, round_year: int, area_id: str) -> dict[str, object]:
+    """Return an area's answers as a JSON-ready object from question id to value."""
+    response = get_response_row(db, user, round_year, area_id)
+    return {qid: answer.value for qid, answer in sorted(load_answers(db, user, response["id"]).items())}
+
+
+def import_answers(
+    db: sqlite_utils.Database, user: User, round_year: int, area_id: str, data: object, *, lang: str = "fi"
+) -> dict:
+    """Validate every answer exactly like the page, then write them all in one transaction, or nothing."""
+    if not isinstance(data, dict):
+        raise AnswerError("Tiedoston on oltava JSON-objekti: kysymyksen tunnus → vastaus.")
+    response = get_response_row(db, user, round_year, area_id)
+    round_row = _require_writer(db, user, response)
+    questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
+    errors, normalized = [], {}
+    for question_id, value in data.items():
+        try:
+            question = questionnaire.question(question_id)
+        except KeyError:
+            errors.append(f"tuntematon kysymys '{question_id}'")
+            continue
+        try:
+            normalized[question_id] = validate_answer(question, value, lang=lang)
+        except AnswerError as error:
+            errors.append(f"{question_id}: {error}")
+    if errors:
+        raise AnswerError("Tuonti hylättiin, mitään ei tallennettu: " + "; ".join(errors[:20]))
+    changed = 0
+    with transaction(db):
+        current = load_answers(db, user, response["id"])
+        for question_id, value in normalized.items():
+            existing = current.get(question_id)
+            if existing and _encode(existing.value) == _encode(value):
+                continue
+            save_answer(db, user, response["id"], question_id, value,
+                        base_version=existing.version if existing else 0, lang=lang)
+            changed += 1
+        audit.record(db, user.username, "answers_imported", f"{round_year}/{area_id}", changed=changed)
+    return {"changed": changed, "unchanged": len(normalized) - changed}

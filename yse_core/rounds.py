@@ -1,0 +1,117 @@
+"""Questionnaire versions stored in the database, and answering rounds."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import sqlite_utils
+
+from . import audit
+from .db import now_iso, transaction
+from .errors import NotFound, YseError
+from .questionnaire import Questionnaire, file_hash, load_questionnaire
+
+QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
+
+
+def register_questionnaire(db: sqlite_utils.Database, path: Path, *, actor: str | None = None) -> str:
+    """Validate a questionnaire file and store its definition; returns its key 'id@version'."""
+    questionnaire = load_questionnaire(path)
+    key = f"{questionnaire.id}@{questionnaire.version}"
+    digest = file_hash(path)
+    existing = db.execute("SELECT file_hash FROM questionnaires WHERE key = ?", [key]).fetchone()
+    if existing and existing[0] != digest:
+        in_use = db.execute("SELECT year FROM rounds WHERE questionnaire_key = ?", [key]).fetchone()
+        if in_use:
+            raise YseError(
+                f"Kyselyn {key} sisältö on muuttunut, mutta kierros {in_use[0]} käyttää sitä jo. "
+                "Nosta tiedoston version-numeroa."
+            )
+    with transaction(db):
+        db.execute(
+            """INSERT INTO questionnaires(key, questionnaire_id, version, file_name, file_hash, definition, loaded_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(key) DO UPDATE SET file_name = excluded.file_name, file_hash = excluded.file_hash,
+                 definition = excluded.definition, loaded_at = excluded.loaded_at""",
+            [key, questionnaire.id, questionnaire.version, path.name, digest,
+             questionnaire.model_dump_json(exclude_unset=True, by_alias=True), now_iso()],
+        )
+        if not existing or existing[0] != digest:
+            audit.record(db, actor, "questionnaire_loaded", key, file=path.name, hash=digest)
+    return key
+
+
+def register_all(db: sqlite_utils.Database, directory: Path = QUESTIONNAIRE_DIR) -> list[str]:
+    """Validate every YAML file in the directory first, then store them all."""
+    paths = sorted(directory.glob("*.yaml"))
+    for path in paths:  # validate all before storing any: never half-loaded
+        load_questionnaire(path)
+    return [register_questionnaire(db, path) for path in paths]
+
+
+def list_questionnaires(db: sqlite_utils.Database) -> list[dict]:
+    """Return the stored questionnaire versions with the rounds that use them."""
+    return list(
+        db.query(
+            """SELECT q.key, q.questionnaire_id, q.version, q.file_name, q.file_hash, q.loaded_at,
+                      (SELECT group_concat(year, ', ') FROM rounds r WHERE r.questionnaire_key = q.key) AS rounds
+               FROM questionnaires q ORDER BY q.key"""
+        )
+    )
+
+
+@lru_cache(maxsize=32)
+def _parse_definition(definition: str) -> Questionnaire:
+    return Questionnaire.model_validate_json(definition)
+
+
+def get_questionnaire(db: sqlite_utils.Database, key: str) -> Questionnaire:
+    """Return a stored questionnaire version (parsed once per distinct definition)."""
+    row = db.execute("SELECT definition FROM questionnaires WHERE key = ?", [key]).fetchone()
+    if not row:
+        raise NotFound(f"Kyselyä {key} ei ole ladattu.")
+    return _parse_definition(row[0])
+
+
+def open_round(
+    db: sqlite_utils.Database, year: int, questionnaire_key: str, deadline: date, *, opens: date | None = None,
+    actor: str | None = None,
+) -> dict:
+    """Open an answering round for a year with a questionnaire version and a deadline."""
+    get_questionnaire(db, questionnaire_key)
+    if db.execute("SELECT 1 FROM rounds WHERE year = ?", [year]).fetchone():
+        raise YseError(f"Kierros {year} on jo avattu.")
+    opens = opens or date.today()
+    if deadline < opens:
+        raise YseError(f"Määräaika {deadline} on ennen avauspäivää {opens}.")
+    with transaction(db):
+        db.execute(
+            "INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_by, created_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
+            [year, questionnaire_key, opens.isoformat(), deadline.isoformat(), actor, now_iso()],
+        )
+        for (area_id,) in db.execute("SELECT id FROM areas").fetchall():
+            db.execute("INSERT INTO responses(round_year, area_id, state, updated_at) VALUES (?, ?, 'draft', ?)",
+                       [year, area_id, now_iso()])
+        audit.record(db, actor, "round_opened", str(year), questionnaire=questionnaire_key, deadline=deadline.isoformat())
+    return get_round(db, year)
+
+
+def get_round(db: sqlite_utils.Database, year: int) -> dict:
+    """Return one round or raise NotFound."""
+    rows = list(db.query("SELECT * FROM rounds WHERE year = ?", [year]))
+    if not rows:
+        raise NotFound(f"Kierrosta {year} ei ole.")
+    return rows[0]
+
+
+def list_rounds(db: sqlite_utils.Database) -> list[dict]:
+    """Return every round, newest first."""
+    return list(db.query("SELECT * FROM rounds ORDER BY year DESC"))
+
+
+def current_round(db: sqlite_utils.Database) -> dict | None:
+    """Return the newest open round, else the newest round, else None."""
+    rows = list(db.query("SELECT * FROM rounds ORDER BY (state = 'open') DESC, year DESC LIMIT 1"))
+    return rows[0] if rows else None
