@@ -8,6 +8,7 @@ from . import audit
 from .areas import ParsedAreas
 from .db import transaction
 from .errors import NotFound, ReferenceDataError
+from .indicators.store import recompute_areas
 
 
 def store_municipalities(db: sqlite_utils.Database, municipalities: list[dict]) -> None:
@@ -56,6 +57,8 @@ def replace_areas(db: sqlite_utils.Database, parsed: ParsedAreas, *, actor: str 
             db.execute("INSERT INTO area_municipalities(municipality_code, area_id) VALUES (?, ?)", [code, area_id])
         moved = sum(1 for area_id, code in parsed.memberships if before.get(code) not in (None, area_id))
         summary = {"areas": len(parsed.areas), "municipalities": len(parsed.memberships), "moved": moved}
+        if moved:  # area figures are sums over members: recompute them for the new membership
+            recompute_areas(db)
         audit.record(db, actor, "areas_replaced", None, **summary)
     return summary
 

@@ -11,6 +11,7 @@ from . import areas, auth
 from .area_registry import replace_areas, store_municipalities
 from .db import get_setting, open_db, set_setting, transaction
 from .errors import YseError
+from .indicators.demo import load_demo
 from .rounds import register_all
 
 DEMO_ROUND_YEAR = 2025
@@ -75,9 +76,5 @@ def _open_demo_round(db: sqlite_utils.Database) -> None:
 
 
 def _load_demo_indicators(db: sqlite_utils.Database) -> None:
-    try:
-        from .indicators.demo import load_demo
-    except ImportError:  # the indicators package is optional until it lands
-        return
     if not db.execute("SELECT 1 FROM imports WHERE is_demo = 1 LIMIT 1").fetchone():
         load_demo(db, user="init")

@@ -1,0 +1,482 @@
+"""Indicator values in the database: import a file in one transaction, re-aggregate areas, query.
+
+Tables (see ``db.py`` migration 0003): ``imports`` (one row per import) and ``indicator_values``
+(primary key: code, region, period; ``region_level`` country | area | municipality | other).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import sqlite_utils
+
+from yse_core import audit
+from yse_core.db import now_iso, transaction
+from yse_core.errors import IndicatorImportError
+
+from .aggregate import COUNTRY, AggregationResult, IndicatorValue, aggregate_to_areas, previous_period, region_level
+from .catalogue import Catalogue, load_catalogue
+from .parsers import ParsedTable, Record, parse_file
+
+DEMO_SOURCE = "DEMO DATA — not official statistics"
+EXAMPLE_LIMIT = 5
+
+_UPSERT = """
+INSERT INTO indicator_values(indicator_code, region_code, region_level, period, value, flag, is_demo, import_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(indicator_code, region_code, period) DO UPDATE SET
+  region_level = excluded.region_level, value = excluded.value, flag = excluded.flag,
+  is_demo = excluded.is_demo, import_id = excluded.import_id
+"""
+
+_TEXTS = {
+    "fi": {
+        "head": "Tuotu {file_name} (muoto {format}{table}{updated}{demo}).",
+        "table": ", taulukko {table_id}",
+        "updated": ", tiedot päivitetty {data_updated}",
+        "demo": ", DEMODATAA — ei virallinen tilasto",
+        "periods": "Kaudet: {periods}.",
+        "counts": "Arvoja {total}: alueet {area}, koko maa {country}, kunnat {municipality}, muut tasot {other}.",
+        "changes": "Uusia {new}, muuttuneita {changed}, ennallaan {unchanged}.",
+        "example": "  {region_code} {period} {code}: {old} → {new}",
+        "flags": "Osittaisia arvoja {partial} (jäsenkunnan luku salattu tai puuttuu), salattuja {suppressed}.",
+        "unassigned": "Alueisiin kuulumattomat koodit ({count}, ei laskettu alueisiin): {codes}.",
+        "demo_removed": "Poistettu {count} demoarvoa.",
+    },
+    "sv": {
+        "head": "Importerade {file_name} (format {format}{table}{updated}{demo}).",
+        "table": ", tabell {table_id}",
+        "updated": ", uppgifterna uppdaterade {data_updated}",
+        "demo": ", DEMODATA — inte officiell statistik",
+        "periods": "Perioder: {periods}.",
+        "counts": "Värden {total}: områden {area}, hela landet {country}, kommuner {municipality}, andra nivåer {other}.",
+        "changes": "Nya {new}, ändrade {changed}, oförändrade {unchanged}.",
+        "example": "  {region_code} {period} {code}: {old} → {new}",
+        "flags": "Partiella värden {partial} (en medlemskommuns siffra skyddad eller saknas), skyddade {suppressed}.",
+        "unassigned": "Koder utanför områdena ({count}, inte summerade): {codes}.",
+        "demo_removed": "Tog bort {count} demovärden.",
+    },
+    "en": {
+        "head": "Imported {file_name} (format {format}{table}{updated}{demo}).",
+        "table": ", table {table_id}",
+        "updated": ", data updated {data_updated}",
+        "demo": ", DEMO DATA — not official statistics",
+        "periods": "Periods: {periods}.",
+        "counts": "Values {total}: areas {area}, whole country {country}, municipalities {municipality}, other levels {other}.",
+        "changes": "New {new}, changed {changed}, unchanged {unchanged}.",
+        "example": "  {region_code} {period} {code}: {old} → {new}",
+        "flags": "Partial values {partial} (a member municipality's figure suppressed or missing), suppressed {suppressed}.",
+        "unassigned": "Codes outside every area ({count}, not summed): {codes}.",
+        "demo_removed": "Removed {count} demo values.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import wrote: counts by level, new/changed/unchanged values and examples of changes."""
+
+    import_id: int
+    file_name: str
+    format: str
+    table_id: str | None
+    source: str | None
+    data_updated: str | None
+    periods: list[str]
+    counts: dict[str, int]
+    new: int
+    changed: int
+    unchanged: int
+    changed_examples: list[dict] = field(default_factory=list)
+    partial: int = 0
+    suppressed: int = 0
+    unassigned_codes: list[str] = field(default_factory=list)
+    demo_values_removed: int = 0
+    is_demo: bool = False
+
+    def to_dict(self) -> dict:
+        """Return the summary as plain data (stored as JSON in ``imports.summary``)."""
+        return asdict(self)
+
+    def to_text(self, lang: str = "fi") -> str:
+        """Return a short report in Finnish, Swedish or English for the CLI and the admin page."""
+        texts = _TEXTS.get(lang, _TEXTS["fi"])
+        lines = [
+            texts["head"].format(
+                file_name=self.file_name,
+                format=self.format,
+                table=texts["table"].format(table_id=self.table_id) if self.table_id else "",
+                updated=texts["updated"].format(data_updated=self.data_updated) if self.data_updated else "",
+                demo=texts["demo"] if self.is_demo else "",
+            ),
+            texts["periods"].format(periods=_period_span(self.periods)),
+            texts["counts"].format(total=sum(self.counts.values()), **{k: self.counts.get(k, 0) for k in
+                                                                       ("area", "country", "municipality", "other")}),
+            texts["changes"].format(new=self.new, changed=self.changed, unchanged=self.unchanged),
+        ]
+        lines += [texts["example"].format(**{**example, "old": _number(example["old"]), "new": _number(example["new"])})
+                  for example in self.changed_examples]
+        if self.partial or self.suppressed:
+            lines.append(texts["flags"].format(partial=self.partial, suppressed=self.suppressed))
+        if self.unassigned_codes:
+            shown = ", ".join(self.unassigned_codes[:12]) + (" …" if len(self.unassigned_codes) > 12 else "")
+            lines.append(texts["unassigned"].format(count=len(self.unassigned_codes), codes=shown))
+        if self.demo_values_removed:
+            lines.append(texts["demo_removed"].format(count=self.demo_values_removed))
+        return "\n".join(lines)
+
+
+def _period_span(periods: list[str]) -> str:
+    if not periods:
+        return "–"
+    return periods[0] if len(periods) == 1 else f"{periods[0]}…{periods[-1]} ({len(periods)})"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "…"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _same(old: tuple[float | None, str], new: tuple[float | None, str]) -> bool:
+    (old_value, old_flag), (new_value, new_flag) = old, new
+    if old_flag != new_flag or (old_value is None) != (new_value is None):
+        return False
+    return old_value is None or math.isclose(old_value, new_value, rel_tol=1e-12, abs_tol=1e-9)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    file_name: str,
+    data: bytes,
+    fmt: str = "auto",
+    user: str | None = None,
+    is_demo: bool = False,
+) -> ImportSummary:
+    """Parse a statistics file, aggregate it to areas with the stored memberships and write it in one transaction."""
+    table = parse_file(file_name, data, fmt)
+    return import_parsed(db, table, file_name, user=user, is_demo=is_demo)
+
+
+def import_parsed(
+    db: sqlite_utils.Database,
+    table: ParsedTable,
+    file_name: str,
+    user: str | None = None,
+    is_demo: bool = False,
+    extra_summary: dict | None = None,
+) -> ImportSummary:
+    """Aggregate already parsed cells and write them (used by ``import_file`` and the demo loader)."""
+    catalogue = load_catalogue()
+    _check_area_ids(db, table.records)
+    periods = table.periods
+    memberships = _memberships(db)
+    # year-on-year bases come from stored values of the same kind: never a real change on a demo base
+    previous = _stored_values(db, [previous_period(period) for period in periods], ("area", "country"), is_demo)
+    result = aggregate_to_areas(table.records, memberships, catalogue, previous)
+    rows = list(_rows(result))
+    source = DEMO_SOURCE if is_demo else table.source
+    with transaction(db):
+        demo_removed = 0
+        if not is_demo:
+            demo_removed = db.execute("DELETE FROM indicator_values WHERE is_demo = 1").rowcount
+        existing = _existing(db, periods)
+        new = changed = unchanged = 0
+        examples: list[dict] = []
+        for level, value in rows:
+            old = existing.get((value.code, value.region_code, value.period))
+            if old is None:
+                new += 1
+            elif _same(old, (value.value, value.flag)):
+                unchanged += 1
+            else:
+                changed += 1
+                if len(examples) < EXAMPLE_LIMIT:
+                    examples.append({"region_code": value.region_code, "region_level": level, "period": value.period,
+                                     "code": value.code, "old": old[0], "new": value.value})
+        cursor = db.execute(
+            """INSERT INTO imports(file_name, format, source, table_id, data_updated, imported_by, imported_at, is_demo)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [file_name, table.format if not is_demo else "demo", source, table.table_id, table.updated, user,
+             now_iso(), int(is_demo)],
+        )
+        import_id = cursor.lastrowid
+        db.conn.executemany(
+            _UPSERT,  # in primary-key order: much faster B-tree inserts
+            sorted((v.code, v.region_code, level, v.period, v.value, v.flag, int(is_demo), import_id)
+                   for level, v in rows),
+        )
+        counts: dict[str, int] = defaultdict(int)
+        for level, _ in rows:
+            counts[level] += 1
+        summary = ImportSummary(
+            import_id=import_id,
+            file_name=file_name,
+            format=table.format if not is_demo else "demo",
+            table_id=table.table_id,
+            source=source,
+            data_updated=table.updated,
+            periods=periods,
+            counts=dict(counts),
+            new=new,
+            changed=changed,
+            unchanged=unchanged,
+            changed_examples=examples,
+            partial=sum(1 for level, v in rows if level in ("area", "country") and v.flag == "partial"),
+            suppressed=sum(1 for level, v in rows if level in ("area", "country") and v.flag == "suppressed"),
+            unassigned_codes=result.unassigned_codes,
+            demo_values_removed=demo_removed,
+            is_demo=is_demo,
+        )
+        stored = summary.to_dict() | (extra_summary or {})
+        db.execute("UPDATE imports SET summary = ? WHERE id = ?", [json.dumps(stored, ensure_ascii=False), import_id])
+        audit.record(db, user, "indicators_imported", file_name, import_id=import_id, values=len(rows),
+                     periods=_period_span(periods), is_demo=is_demo)
+    return summary
+
+
+def _rows(result: AggregationResult) -> Iterable[tuple[str, IndicatorValue]]:
+    for value in result.municipalities:
+        yield "municipality", value
+    for value in result.values:
+        yield "area", value
+    for value in result.country:
+        yield "country", value
+    for value in result.other_levels:
+        yield "other", value
+
+
+def _check_area_ids(db: sqlite_utils.Database, records: list[Record]) -> None:
+    named = {record.region_code for record in records if region_level(record.region_code) == "area"}
+    if not named:
+        return
+    known = {row[0] for row in db.execute("SELECT id FROM areas")}
+    unknown = sorted(named - known)
+    if unknown:
+        raise IndicatorImportError(
+            f"Tuntemattomat aluetunnukset: {', '.join(unknown[:10])} — tarkista alueluettelo "
+            f"(unknown area ids: {', '.join(unknown[:10])})"
+        )
+
+
+def _memberships(db: sqlite_utils.Database) -> dict[str, str]:
+    return {row[0]: row[1] for row in db.execute("SELECT municipality_code, area_id FROM area_municipalities")}
+
+
+def _existing(db: sqlite_utils.Database, periods: list[str]) -> dict[tuple[str, str, str], tuple[float | None, str]]:
+    found: dict[tuple[str, str, str], tuple[float | None, str]] = {}
+    for chunk in _chunks(periods, 500):
+        marks = ", ".join("?" for _ in chunk)
+        for code, region, period, value, flag in db.execute(
+            f"SELECT indicator_code, region_code, period, value, flag FROM indicator_values WHERE period IN ({marks})",
+            chunk,
+        ):
+            found[(code, region, period)] = (value, flag)
+    return found
+
+
+def _stored_values(
+    db: sqlite_utils.Database, periods: list[str], levels: tuple[str, ...], is_demo: bool
+) -> list[IndicatorValue]:
+    values: list[IndicatorValue] = []
+    level_marks = ", ".join("?" for _ in levels)
+    for chunk in _chunks(sorted(set(periods)), 500):
+        marks = ", ".join("?" for _ in chunk)
+        values += [
+            IndicatorValue(*row)
+            for row in db.execute(
+                f"""SELECT region_code, period, indicator_code, value, flag FROM indicator_values
+                    WHERE period IN ({marks}) AND region_level IN ({level_marks}) AND is_demo = ?""",
+                [*chunk, *levels, int(is_demo)],
+            )
+        ]
+    return values
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- re-aggregation -------------------------------------------------------------------------
+
+
+def recompute_areas(db: sqlite_utils.Database) -> dict[str, int]:
+    """Re-aggregate stored municipality values into areas after a membership change; returns counts.
+
+    Area values that came from municipalities (and figures computed only from such codes) are rebuilt;
+    area values imported directly per area (service-process reports, demo data) are kept and used.
+    """
+    catalogue = load_catalogue()
+    municipal_rows = list(db.execute(
+        "SELECT region_code, period, indicator_code, value, flag, import_id FROM indicator_values "
+        "WHERE region_level = 'municipality'"
+    ))
+    if not municipal_rows:
+        return {"written": 0, "removed": 0}
+    records = [Record(f"KU{region}", period, code, value, flag == "suppressed" or value is None)
+               for region, period, code, value, flag, _ in municipal_rows]
+    municipal_codes = {code for _, _, code, _, _, _ in municipal_rows if code in catalogue}
+    municipal_periods = {period for _, period, _, _, _, _ in municipal_rows}
+    import_by_period: dict[str, int] = {}
+    for _, period, _, _, _, import_id in municipal_rows:
+        if import_id is not None:
+            import_by_period[period] = max(import_by_period.get(period, 0), import_id)
+
+    def rebuilt(code: str) -> bool:
+        return code in catalogue and catalogue.raw_components(code) <= municipal_codes
+
+    area_rows = list(db.execute(
+        "SELECT region_code, period, indicator_code, value, flag FROM indicator_values WHERE region_level = 'area'"
+    ))
+    # Area values computed from municipalities are rebuilt; the rest (reported per area) are inputs and kept.
+    stale = {(code, region, period) for region, period, code, _, _ in area_rows
+             if period in municipal_periods and rebuilt(code)}
+    kept = [Record(region, period, code, value, flag == "suppressed" or value is None)
+            for region, period, code, value, flag in area_rows
+            if (code, region, period) not in stale and code in catalogue]
+    kept_keys = {(record.indicator_code, record.region_code, record.period) for record in kept}
+    result = aggregate_to_areas(records + kept, _memberships(db), catalogue)
+    fresh = [value for value in result.values if (value.code, value.region_code, value.period) not in kept_keys]
+    fresh_keys = {(value.code, value.region_code, value.period) for value in fresh}
+    with transaction(db):
+        removed = 0
+        for code, region, period in sorted(stale - fresh_keys):
+            removed += db.execute(
+                "DELETE FROM indicator_values WHERE indicator_code = ? AND region_code = ? AND period = ?",
+                [code, region, period],
+            ).rowcount
+        db.conn.executemany(
+            """INSERT INTO indicator_values(indicator_code, region_code, region_level, period, value, flag, is_demo,
+                                            import_id)
+               VALUES (?, ?, 'area', ?, ?, ?, 0, ?)
+               ON CONFLICT(indicator_code, region_code, period) DO UPDATE SET
+                 region_level = 'area', value = excluded.value, flag = excluded.flag""",
+            [(v.code, v.region_code, v.period, v.value, v.flag, import_by_period.get(v.period)) for v in fresh],
+        )
+    return {"written": len(fresh), "removed": removed}
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def _metadata(catalogue: Catalogue, code: str, period: str) -> dict:
+    indicator = catalogue.get(code)
+    rule = indicator.deadline_rule_for(period)
+    return {
+        "name": indicator.name.model_dump(),
+        "unit": indicator.unit,
+        "higher_is_worse": indicator.higher_is_worse,
+        "kind": indicator.kind,
+        "definition": indicator.definition.model_dump(),
+        "caveat": indicator.caveat.model_dump() if indicator.caveat else None,
+        "source": indicator.source,
+        "deadline_rule": rule.model_dump() if rule else None,
+    }
+
+
+def area_values(
+    db: sqlite_utils.Database,
+    region_code: str,
+    period: str | None = None,
+    codes: Iterable[str] | None = None,
+) -> list[dict]:
+    """Return a region's values (latest period per code unless ``period`` is given) with catalogue metadata."""
+    catalogue = load_catalogue()
+    sql = """SELECT v.indicator_code AS code, v.region_code, v.region_level, v.period, v.value, v.flag, v.is_demo,
+                    v.import_id, i.source AS data_source, i.data_updated, i.file_name
+             FROM indicator_values v LEFT JOIN imports i ON i.id = v.import_id
+             WHERE v.region_code = ?"""
+    params: list = [region_code]
+    if period is not None:
+        sql += " AND v.period = ?"
+        params.append(period)
+    else:
+        sql += """ AND v.period = (SELECT MAX(w.period) FROM indicator_values w
+                                   WHERE w.region_code = v.region_code AND w.indicator_code = v.indicator_code)"""
+    wanted = list(codes) if codes is not None else None
+    if wanted is not None:
+        sql += f" AND v.indicator_code IN ({', '.join('?' for _ in wanted)})"
+        params += wanted
+    order = {code: position for position, code in enumerate(catalogue.codes())}
+    rows = [row for row in db.query(sql, params) if row["code"] in order]
+    rows.sort(key=lambda row: order[row["code"]])
+    for row in rows:
+        row["is_demo"] = bool(row["is_demo"])
+        row.update(_metadata(catalogue, row["code"], row["period"]))
+        if row["is_demo"]:
+            row["data_source"] = DEMO_SOURCE
+    return rows
+
+
+def latest_period(db: sqlite_utils.Database, code: str | None = None) -> str | None:
+    """Return the latest monthly period (``YYYY-MM``) with any value, or for one code."""
+    sql = "SELECT MAX(period) FROM indicator_values WHERE length(period) = 7"
+    params: list = []
+    if code:
+        sql += " AND indicator_code = ?"
+        params.append(code)
+    return db.execute(sql, params).fetchone()[0]
+
+
+def series(db: sqlite_utils.Database, region_codes: Iterable[str], code: str) -> list[dict]:
+    """Return one code's values over time for several regions (for trend charts), ordered by region and period."""
+    regions = list(region_codes)
+    if not regions:
+        return []
+    rows = db.query(
+        f"""SELECT region_code, period, value, flag, is_demo FROM indicator_values
+            WHERE indicator_code = ? AND region_code IN ({', '.join('?' for _ in regions)})
+            ORDER BY region_code, period""",
+        [code, *regions],
+    )
+    return [{**row, "code": code, "is_demo": bool(row["is_demo"])} for row in rows]
+
+
+def values_for_period(
+    db: sqlite_utils.Database, code: str, period: str, level: str | None = None
+) -> dict[str, tuple[float | None, str]]:
+    """Return {region_code: (value, flag)} for one code and period (optionally only one region level)."""
+    sql = "SELECT region_code, value, flag FROM indicator_values WHERE indicator_code = ? AND period = ?"
+    params: list = [code, period]
+    if level:
+        sql += " AND region_level = ?"
+        params.append(level)
+    return {region: (value, flag) for region, value, flag in db.execute(sql, params)}
+
+
+def has_real_values(db: sqlite_utils.Database) -> bool:
+    """Return True when any stored value comes from a real (not demo) import."""
+    return db.execute("SELECT 1 FROM indicator_values WHERE is_demo = 0 LIMIT 1").fetchone() is not None
+
+
+def imports(db: sqlite_utils.Database, limit: int = 50) -> list[dict]:
+    """Return the latest imports, newest first, with their summaries decoded."""
+    rows = list(db.query("SELECT * FROM imports ORDER BY id DESC LIMIT ?", [limit]))
+    for row in rows:
+        row["summary"] = json.loads(row["summary"]) if row["summary"] else None
+        row["is_demo"] = bool(row["is_demo"])
+    return rows
+
+
+__all__ = [
+    "COUNTRY",
+    "DEMO_SOURCE",
+    "ImportSummary",
+    "area_values",
+    "has_real_values",
+    "import_file",
+    "import_parsed",
+    "imports",
+    "latest_period",
+    "recompute_areas",
+    "series",
+    "values_for_period",
+]
