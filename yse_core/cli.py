@@ -109,6 +109,8 @@ def cmd_answers(args) -> str:
             data = json.loads(Path(args.file).read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
             raise YseError(f"{args.file}: ei kelvollista JSONia (rivi {error.lineno}, sarake {error.colno}): {error.msg}") from None
+        except UnicodeDecodeError as error:
+            raise YseError(f"{args.file}: ei UTF-8-tekstiä (tavu {error.start + 1}).") from None
         result = import_answers(db, user, args.round, args.area, data)
         return f"Tuotu: {result['changed']} muuttunutta, {result['unchanged']} ennallaan"
     raise YseError("Tuntematon answers-komento.")

@@ -145,10 +145,16 @@ def save_answer(
             "SELECT value, version, updated_by, updated_at FROM answers WHERE response_id = ? AND question_id = ?",
             [response_id, question_id],
         ).fetchone()
+        if current is None and encoded is None:
+            # Clearing a question that was never answered changes nothing: no row, no history.
+            return Answer(question_id, None, 0, "", "")
         current_version = current[1] if current else 0
         if current and current[0] == encoded:
             return Answer(question_id, normalized, current_version, current[2], current[3])
         if (base_version or 0) != current_version:
+            if current is None:  # a stale base version from another page or response
+                raise ConflictError("Vastaus on muuttunut; lataa sivu uudelleen.",
+                                    current={"value": None, "updated_by": None, "updated_at": None, "version": 0})
             raise ConflictError(
                 f"{current[2]} tallensi tähän kysymykseen toisen vastauksen {current[3]}.",
                 current={"value": _decode(current[0]), "updated_by": current[2], "updated_at": current[3],
@@ -305,7 +311,7 @@ def import_answers(
         current = load_answers(db, user, response["id"])
         for question_id, value in normalized.items():
             existing = current.get(question_id)
-            if existing and _encode(existing.value) == _encode(value):
+            if _encode(existing.value if existing else None) == _encode(value):
                 continue
             save_answer(db, user, response["id"], question_id, value,
                         base_version=existing.version if existing else 0, lang=lang)
