@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import session
-from ui.login import establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
+from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
 from ui.session import t
 from yse_core.db import is_demo
 from yse_core.errors import YseError
@@ -63,13 +63,14 @@ if user is not None and logout_button(db, authenticator, user):
 
 if user is None:
     language_switch(db, None, sidebar)
+    delete_pending_cookie(authenticator)
     # Every portal address shows the login form while logged out, so a deep link survives the login.
     # The form is rendered here in the main script, not inside a page, so its widget ids stay stable.
-    login_pages = [st.Page(lambda: None, title=t("login.heading"), url_path="kirjaudu", default=True)] + [
-        st.Page(lambda: None, title=t("login.heading"), url_path=url_path)
-        for url_path in sorted({entry[3] for entries in PAGES.values() for entry in entries})
+    titles = {url_path: title_key for entries in PAGES.values() for (_, title_key, _, url_path) in entries}
+    login_pages = [st.Page("pages/login.py", title=t("login.heading"), url_path="kirjaudu", default=True)] + [
+        st.Page("pages/login.py", title=t(title_key), url_path=url_path, visibility="hidden") for url_path, title_key in sorted(titles.items())
     ]
-    st.navigation(login_pages, position="hidden")
+    st.navigation(login_pages, position="hidden").run()
     login_view(db, authenticator, credentials)
 else:
     language_switch(db, user, sidebar)

@@ -29,8 +29,9 @@ if not writable:
 
 themes = {theme.id: theme for theme in questionnaire.themes}
 progress_by_theme = {row["theme_id"]: row for row in overall["themes"]}
-if st.session_state.get(KEY_THEME) not in themes:
-    st.session_state[KEY_THEME] = questionnaire.themes[0].id
+if st.session_state.get(KEY_THEME) not in themes:  # first run of a session: the theme in the URL survives a reload
+    requested = st.query_params.get("teema")
+    st.session_state[KEY_THEME] = requested if requested in themes else questionnaire.themes[0].id
 
 
 def theme_label(theme_id: str) -> str:
@@ -41,6 +42,7 @@ def theme_label(theme_id: str) -> str:
 
 theme_id = st.sidebar.radio(t("q.themes"), list(themes), key=KEY_THEME, format_func=theme_label)
 theme = themes[theme_id]
+st.query_params["teema"] = theme_id
 saved_at = theme_saved_at(db, user, context)
 
 st.header(theme.title.get(language))

@@ -115,10 +115,22 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")
     context.set_default_timeout(20_000)
     pg = context.new_page()
     yield pg
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:  # keep what the browser showed, for the person debugging
+        target = ROOT / "screenshots" / f"FAILED-{request.node.name}.png"
+        target.parent.mkdir(exist_ok=True)
+        pg.screenshot(path=str(target), full_page=True)
     context.close()

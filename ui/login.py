@@ -63,7 +63,19 @@ def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> Non
 KEY_COOKIE_PENDING = "yse_cookie_pending"
 
 
-SET_COOKIE_COMPONENT_KEY = "set"  # the key extra_streamlit_components' CookieManager.set uses
+SET_COOKIE_COMPONENT_KEY = "set"  # the keys extra_streamlit_components' CookieManager.set/delete use
+DELETE_COOKIE_COMPONENT_KEY = "delete"
+KEY_COOKIE_DELETE_PENDING = "yse_cookie_delete_pending"
+
+
+def delete_pending_cookie(authenticator: stauth.Authenticate) -> None:
+    """After a logout, render the delete-cookie component in each run until the browser reports it done."""
+    if not st.session_state.get(KEY_COOKIE_DELETE_PENDING):
+        return
+    if st.session_state.get(DELETE_COOKIE_COMPONENT_KEY):
+        st.session_state.pop(KEY_COOKIE_DELETE_PENDING)
+        return
+    authenticator.cookie_controller.delete_cookie()
 
 
 def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
@@ -106,6 +118,7 @@ def logout_button(db, authenticator: stauth.Authenticate, user: auth.User) -> bo
     def on_logout(_info=None):
         audit.record(db, user.username, "logout", user.username)
         st.session_state.pop(session.KEY_USER, None)
+        st.session_state[KEY_COOKIE_DELETE_PENDING] = True
 
     authenticator.logout(t("nav.logout"), location="sidebar", key="yse-logout", callback=on_logout)
     return not st.session_state.get("authentication_status")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pandas as pd
@@ -194,38 +193,70 @@ def render_question(db, user, context: ResponseContext, question: Question, *, d
 
 
 def _render_measures(db, user, context, question, label, help_text, disabled) -> None:
+    """One form per measure (edit, delete) and a form to add one: readable for long texts, saved on submit."""
     language = lang()
     stored = context.answers.get(question.id)
-    st.markdown(f"**{label}**")
+    rows = list(stored.value) if stored and stored.value else []
+    st.markdown(f"**{_escape(label)}**")
     if help_text:
         st.caption(help_text)
-    fields = MEASURE_FIELDS
-    columns = {
-        "name": st.column_config.TextColumn(fields["name"].label.get(language), required=True, width="medium"),
-        "target_groups": st.column_config.MultiselectColumn(
-            fields["target_groups"].label.get(language), options=list(fields["target_groups"].options),
-            format_func=lambda v: fields["target_groups"].options[v].get(language) if v in fields["target_groups"].options else v),
-        "start_date": st.column_config.TextColumn(fields["start_date"].label.get(language), help=t("q.date_help"),
-                                                  validate=r"^\d{4}-\d{2}-\d{2}$"),
-        "follow_up_frequency": st.column_config.SelectboxColumn(
-            fields["follow_up_frequency"].label.get(language), options=list(fields["follow_up_frequency"].options),
-            format_func=lambda v: fields["follow_up_frequency"].options[v].get(language) if v in fields["follow_up_frequency"].options else v),
-    }
-    for name in ("resources", "impact_indicator", "baseline", "target", "latest_result"):
-        field = fields[name]
-        columns[name] = st.column_config.TextColumn(field.label.get(language), help=field.help.get(language) if field.help else None)
-    version = stored.version if stored else 0
-    edited = st.data_editor(
-        measures_frame(stored.value if stored else None), key=f"{widget_key(context.response['id'], question.id)}-v{version}",
-        num_rows="dynamic", hide_index=True, width="stretch", column_config=columns, disabled=disabled,
-    )
+    if not rows:
+        st.caption(t("q.measures_none"))
+    for index, row in enumerate(rows):
+        title = f"{index + 1}. {row.get('name') or ''}"
+        with st.expander(title, expanded=False):
+            if disabled:
+                render_readonly_answer(question, [row], show_label=False)
+                continue
+            with st.form(f"measure-{question.id}-{index}"):
+                edited = _measure_fields(row, f"{question.id}-{index}", language)
+                save_col, delete_col = st.columns(2)
+                if save_col.form_submit_button(t("q.measure_save"), type="primary"):
+                    _save_rows(db, user, context, question, rows[:index] + [edited] + rows[index + 1:])
+                if delete_col.form_submit_button(t("q.measure_delete")):
+                    _save_rows(db, user, context, question, rows[:index] + rows[index + 1:])
     if disabled:
         return
-    rows = measures_rows(edited)
-    current = stored.value if stored else None
-    if json.dumps(rows, sort_keys=True, default=str) != json.dumps(current, sort_keys=True, default=str):
-        if _save(db, user, context.response["id"], question, rows):
-            st.rerun()
+    if len(rows) >= question.max_rows:
+        st.caption(t("q.measures_full", max=question.max_rows))
+        return
+    with st.expander(t("q.measure_add"), expanded=not rows), st.form(f"measure-{question.id}-new", clear_on_submit=True):
+        new_row = _measure_fields({}, f"{question.id}-new", language)
+        if st.form_submit_button(t("q.measure_add_submit"), type="primary"):
+            _save_rows(db, user, context, question, rows + [new_row])
+
+
+def _measure_fields(row: dict, key: str, language: str) -> dict:
+    """Render the fields of one measure inside a form and return the values entered."""
+    fields = MEASURE_FIELDS
+
+    def label(name):
+        return fields[name].label.get(language) + (" *" if fields[name].required else "")
+
+    def help_of(name):
+        return fields[name].help.get(language) if fields[name].help else None
+
+    values = {"name": st.text_input(label("name"), value=row.get("name") or "", key=f"{key}-name")}
+    groups = fields["target_groups"].options
+    values["target_groups"] = st.multiselect(label("target_groups"), list(groups), default=row.get("target_groups") or [],
+                                             format_func=lambda g: groups[g].get(language), key=f"{key}-groups")
+    values["start_date"] = st.text_input(label("start_date"), value=row.get("start_date") or "", help=help_of("start_date"),
+                                         placeholder="2025-01-31", key=f"{key}-start")
+    for name in ("resources", "impact_indicator", "baseline", "target"):
+        widget = st.text_area if fields[name].kind == "long_text" else st.text_input
+        values[name] = widget(label(name), value=row.get(name) or "", help=help_of(name), key=f"{key}-{name}")
+    frequencies = fields["follow_up_frequency"].options
+    current = row.get("follow_up_frequency")
+    values["follow_up_frequency"] = st.selectbox(
+        label("follow_up_frequency"), list(frequencies), index=list(frequencies).index(current) if current in frequencies else None,
+        format_func=lambda f: frequencies[f].get(language), placeholder=t("q.choose"), key=f"{key}-frequency")
+    values["latest_result"] = st.text_area(label("latest_result"), value=row.get("latest_result") or "", key=f"{key}-result")
+    return {name: value for name, value in values.items() if value not in ("", [], None)}
+
+
+def _save_rows(db, user, context, question, rows: list[dict]) -> None:
+    if _save(db, user, context.response["id"], question, rows or None):
+        st.rerun()
 
 
 def _render_feedback(db, user, response_id: int, question: Question) -> None:
@@ -283,10 +314,11 @@ def render_history(db, user, context: ResponseContext, theme) -> None:
     )
 
 
-def render_readonly_answer(question: Question, value: object) -> None:
+def render_readonly_answer(question: Question, value: object, *, show_label: bool = True) -> None:
     """Show an answer as plain text (never rendered as Markdown or HTML)."""
     language = lang()
-    st.markdown(f"**{_escape(question.text.get(language))}**")
+    if show_label:
+        st.markdown(f"**{_escape(question.text.get(language))}**")
     if question.type == "measures" and value:
         frame = measures_frame(value)
         frame["target_groups"] = frame["target_groups"].map(

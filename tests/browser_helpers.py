@@ -1,0 +1,33 @@
+"""Playwright helpers for driving the real portal in headless Chromium."""
+
+from __future__ import annotations
+
+
+def login(page, base_url: str, username: str, password: str = "yse-demo", path: str = "") -> None:
+    """Log in through the real form and wait until the portal's navigation appears."""
+    page.goto(f"{base_url}/{path}")
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    settle(page, 1500)
+    if page.get_by_role("dialog").count():  # Streamlit's own "page not found" notice before the login
+        page.keyboard.press("Escape")
+    page.get_by_label("Käyttäjätunnus").fill(username)
+    page.get_by_label("Salasana").fill(password)
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.get_by_role("button", name="Kirjaudu ulos").wait_for()
+
+
+def settle(page, ms: int = 800) -> None:
+    """Wait for Streamlit to finish the current rerun."""
+    page.wait_for_timeout(ms)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=20_000)
+
+
+def radio_group(page, question_text: str):
+    return page.locator('[data-testid="stRadio"]').filter(has_text=question_text).first
+
+
+def open_theme(page, title_start: str) -> None:
+    """Choose a questionnaire theme in the sidebar and wait for its heading."""
+    page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label').filter(has_text=title_start).click()
+    page.get_by_role("heading", name=title_start).first.wait_for()
+    settle(page)

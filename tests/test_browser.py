@@ -1,0 +1,109 @@
+"""Browser tests: headless system Chromium (Playwright) against a real `streamlit run`."""
+
+from __future__ import annotations
+
+import pytest
+
+from yse_core import auth
+from yse_core.db import open_db
+from yse_core.questionnaire import validate_answer
+from yse_core.responses import get_response_row, load_answers, load_context, save_answer
+
+from .browser_helpers import login, open_theme, radio_group, settle
+
+pytestmark = pytest.mark.browser
+
+
+def test_login_logout_and_page_urls_need_login(server, page):
+    login(page, server.url, "demo-helsinki")
+    page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
+    page.get_by_role("button", name="Kirjaudu ulos").click()
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    settle(page, 1500)
+    page.goto(f"{server.url}/kysely")
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    assert page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").count() == 0
+    # A new browser context without the cookie cannot reach an admin page either.
+    page.goto(f"{server.url}/kayttajat")
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    assert page.get_by_role("heading", name="Käyttäjät").count() == 0
+
+
+def test_admin_locks_a_user(server, page):
+    login(page, server.url, "demo-admin", path="kayttajat")
+    page.get_by_role("heading", name="Käyttäjät").wait_for()
+    chooser = page.locator('[data-testid="stSelectbox"]').filter(has_text="Valitse käyttäjä")
+    chooser.click()
+    page.keyboard.type("demo-vantaa")
+    page.keyboard.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Lukitse tunnus").click()
+    page.get_by_role("button", name="Avaa lukitus").wait_for()
+    db = open_db(server.db_path)
+    assert auth.is_locked(auth.get_user(db, "demo-vantaa"))
+
+
+def _prefill_required(db_path, skip: set[str]) -> None:
+    """Answer every required question except those the browser answers, through the real save path."""
+    db = open_db(db_path)
+    user = auth.get_user(db, "demo-helsinki")
+    context = load_context(db, user, 2025, "helsinki")
+    samples = {"yes_no": False, "scale": 3, "long_text": "Kuvaus (esitäytetty testissä)."}
+    for _theme, question in context.questionnaire.questions():
+        if question.required and question.id not in skip and question.type in samples:
+            save_answer(db, user, context.response["id"], question.id, validate_answer(question, samples[question.type]),
+                        base_version=0)
+    db.close()
+
+
+def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, browser):
+    browser_answered = {"uusimaa_factors", "trends_process_exists", "trends_process_self", "ltu_measures_exist", "ltu_measures"}
+    _prefill_required(server.db_path, browser_answered)
+    login(page, server.url, "demo-helsinki", path="kysely")
+    page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+
+    radio_group(page, "Onko alueella vakiintunut prosessi").get_by_text("Kyllä").click()
+    settle(page)
+    radio_group(page, "Miten arvioitte alueen tilannekuvan").get_by_text("4 –").click()
+    settle(page)
+    long_text = "Palvelualan rakennemuutos <script>alert(1)</script> =SUM(A1)"
+    uusimaa = page.get_by_role("textbox", name="Mitkä tekijät ovat mielestänne johtaneet")
+    uusimaa.fill(long_text)
+    uusimaa.press("Tab")
+    settle(page)
+
+    open_theme(page, "Kohderyhmät:")
+    radio_group(page, "Onko pitkäaikaistyöttöm").get_by_text("Kyllä").click()
+    settle(page)
+    page.get_by_role("textbox", name="Toimen nimi *").first.fill("Nuorten työpaja")
+    page.get_by_role("textbox", name="Vaikuttavuuden mittari").first.fill("Työllistyneiden osuus 6 kk jälkeen")
+    page.get_by_role("button", name="Lisää toimi").last.click()
+    page.get_by_text("1. Nuorten työpaja").wait_for()
+
+    page.reload()
+    page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+    page.get_by_text("1. Nuorten työpaja").wait_for()  # the measures row survived the reload
+    open_theme(page, "Tilannekuva ja")
+    assert page.get_by_role("textbox", name="Mitkä tekijät ovat mielestänne johtaneet").input_value() == long_text
+    assert radio_group(page, "Onko alueella vakiintunut prosessi").locator("input[type=radio]").first.is_checked()
+
+    db = open_db(server.db_path)
+    user = auth.get_user(db, "demo-helsinki")
+    answers = load_answers(db, user, get_response_row(db, user, 2025, "helsinki")["id"])
+    assert answers["uusimaa_factors"].value == long_text
+    assert answers["trends_process_exists"].value is True
+    assert answers["trends_process_self"].value == 4
+    assert answers["ltu_measures"].value[0]["name"] == "Nuorten työpaja"
+
+    page.get_by_role("button", name="Lähetä vastaus TEM:lle").click()
+    page.get_by_text("Vastaus on lähetetty TEM:lle").wait_for()
+    assert get_response_row(db, user, 2025, "helsinki")["state"] == "submitted"
+
+    reviewer = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    login(reviewer, server.url, "demo-reviewer")
+    reviewer.get_by_role("heading", name="Kierroksen yleiskuva").wait_for()
+    settle(reviewer)
+    grid = reviewer.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    assert reviewer.locator('[data-testid="stMetricValue"]').nth(1).inner_text() == "1"
+    reviewer.context.close()
