@@ -16,17 +16,21 @@ PAGES = {
     "respondent": [
         ("pages/area_home.py", "nav.area_home", ":material/home:", "koti"),
         ("pages/questionnaire.py", "nav.questionnaire", ":material/edit_note:", "kysely"),
+        ("pages/situation.py", "nav.situation", ":material/monitoring:", "tilannekuva"),
     ],
     "reviewer": [
         ("pages/round_overview.py", "nav.round_overview", ":material/grid_view:", "yleiskuva"),
         ("pages/area_view.py", "nav.area_view", ":material/article:", "alue"),
+        ("pages/situation.py", "nav.situation", ":material/monitoring:", "tilannekuva"),
     ],
     "admin": [
         ("pages/round_overview.py", "nav.round_overview", ":material/grid_view:", "yleiskuva"),
         ("pages/area_view.py", "nav.area_view", ":material/article:", "alue"),
         ("pages/admin_users.py", "nav.admin_users", ":material/group:", "kayttajat"),
         ("pages/admin_areas.py", "nav.admin_areas", ":material/map:", "alueet"),
+        ("pages/situation.py", "nav.situation", ":material/monitoring:", "tilannekuva"),
         ("pages/admin_rounds.py", "nav.admin_rounds", ":material/event:", "kierrokset"),
+        ("pages/admin_imports.py", "nav.admin_imports", ":material/upload_file:", "tilastot"),
         ("pages/admin_audit.py", "nav.admin_audit", ":material/history:", "loki"),
     ],
 }

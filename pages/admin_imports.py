@@ -1,0 +1,8 @@
+"""Placeholder until the situation page lands (being built now)."""
+
+import streamlit as st
+
+from ui.session import require_role, t
+
+require_role("admin")
+st.title(t("nav.admin_imports"))
