@@ -4,11 +4,13 @@ import datetime as dt
 
 import streamlit as st
 
+from ui.comments_view import render_threads
 from ui.questionnaire_form import KEY_THEME, local_time
 from ui.session import area_name, get_db, require_role, t
 from ui.session import lang as current_lang
 from yse_core.area_registry import area_municipalities
 from yse_core.auth import area_contacts
+from yse_core.comments import threads as comment_threads
 from yse_core.responses import load_context, progress
 from yse_core.rounds import current_round
 
@@ -61,6 +63,10 @@ if state in ("draft", "reopened") and not required_missing:
     attention.append(t("home.attention_ready"))
 if state == "reopened":
     attention.append(t("home.attention_reopened"))
+clarifications = sum(1 for c in comment_threads(db, user, context.response["id"], include_resolved=False)
+                     if c["needs_clarification"] and c["status"] == "open")
+if clarifications:
+    attention.append(t("home.attention_clarifications", count=clarifications))
 if 0 <= days_left <= 7 and state in ("draft", "reopened"):
     attention.append(t("home.attention_deadline", days=days_left))
 for item in attention or [t("home.attention_none")]:
@@ -68,6 +74,16 @@ for item in attention or [t("home.attention_none")]:
 if context.response["submitted_at"]:
     st.caption(t("home.submitted_at", when=local_time(context.response["submitted_at"]),
                  who=context.response["submitted_by"]))
+
+st.subheader(t("comments.heading"))
+open_threads = comment_threads(db, user, context.response["id"], include_resolved=False)
+if open_threads:
+    for thread in open_threads:
+        if thread["question_id"]:
+            st.markdown(f"**{context.questionnaire.question(thread['question_id']).text.get(language)}**")
+    render_threads(db, user, open_threads)
+else:
+    st.caption(t("comments.none_open"))
 
 st.subheader(t("area.contacts"))
 contacts = area_contacts(db, area["id"])

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from ui.comments_view import group_by_question, render_new_comment_form, render_threads
 from ui.questionnaire_form import local_time, render_readonly_answer, visible_questions
 from ui.session import area_name, get_db, require_role, show_error, t
 from ui.session import lang as current_lang
 from yse_core.area_registry import list_areas
+from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
 from yse_core.responses import load_context, progress, reopen
 from yse_core.rounds import list_rounds
@@ -45,10 +47,22 @@ if state in ("submitted", "discussed"):
             except YseError as error:
                 show_error(error)
 
+response_id = context.response["id"]
+comments_by_question = group_by_question(comment_threads(db, user, response_id))
+with st.expander(t("comments.whole_response") + (f" ({len(comments_by_question.get(None, []))})" if None in comments_by_question else "")):
+    render_threads(db, user, comments_by_question.get(None, []))
+    render_new_comment_form(db, user, response_id, None, "whole")
+
 for theme in context.questionnaire.themes:
-    with st.expander(theme.title.get(language), expanded=False):
-        for question in visible_questions(context, theme):
+    questions = visible_questions(context, theme)
+    with st.expander(theme.title.get(language), expanded=st.query_params.get("teema") == theme.id):
+        for question in questions:
             answer = context.answers.get(question.id)
             render_readonly_answer(question, answer.value if answer else None)
             if answer:
                 st.caption(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))
+            render_threads(db, user, comments_by_question.get(question.id, []))
+        st.divider()
+        chosen = st.selectbox(t("comments.on_question"), [q.id for q in questions], key=f"comment-q-{theme.id}",
+                              format_func=lambda qid: context.questionnaire.question(qid).text.get(language)[:100])
+        render_new_comment_form(db, user, response_id, chosen, theme.id)

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from ui.comments_view import group_by_question, render_threads
 from ui.questionnaire_form import KEY_THEME, local_time, render_history, render_question, visible_questions
 from ui.session import area_name, get_db, require_role, show_error, t
 from ui.session import lang as current_lang
+from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
 from yse_core.responses import SubmitIncomplete, load_context, progress, submit, theme_saved_at
 from yse_core.rounds import current_round
@@ -50,8 +52,11 @@ if theme.intro:
     st.markdown(theme.intro.get(language))
 st.caption(t("q.saved_at", when=local_time(saved_at[theme.id])) if saved_at[theme.id] else t("q.not_saved_yet"))
 st.caption(t("q.autosave_note"))
+comments_by_question = group_by_question(comment_threads(db, user, context.response["id"], include_resolved=False))
 for question in visible_questions(context, theme):
     render_question(db, user, context, question, disabled=not writable)
+    if question.id in comments_by_question:
+        render_threads(db, user, comments_by_question[question.id])
 
 index = list(themes).index(theme_id)
 previous_col, next_col = st.columns(2)
