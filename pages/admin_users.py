@@ -13,11 +13,21 @@ db = get_db()
 st.title(t("nav.admin_users"))
 
 users = auth.list_users(db)
-table = pd.DataFrame(users)
-table["locked"] = [bool(u["locked_until"]) and auth.is_locked(auth.get_user(db, u["username"])) for u in users]
+search_col, role_col = st.columns([2, 1])
+search = search_col.text_input(t("users.search"), key="users-search").strip().lower()
+role_filter = role_col.selectbox(t("users.role"), ["", *auth.ROLES], key="users-role-filter",
+                                 format_func=lambda r: t(f"role.{r}") if r else t("users.all_roles"))
+shown = [u for u in users if (not role_filter or u["role"] == role_filter)
+         and (not search or search in f"{u['username']} {u['display_name']} {u['area_id'] or ''}".lower())]
+table = pd.DataFrame([{
+    "username": u["username"], "display_name": u["display_name"], "role": t(f"role.{u['role']}"),
+    "area_id": u["area_id"] or "", "contact_areas": u["contact_areas"] or "", "active": bool(u["active"]),
+    "locked": bool(u["locked_until"]) and auth.is_locked(auth.get_user(db, u["username"])),
+    "failed_logins": u["failed_logins"],
+} for u in shown], columns=["username", "display_name", "role", "area_id", "contact_areas", "active", "locked", "failed_logins"])
+st.caption(t("users.count", shown=len(shown), total=len(users)))
 st.dataframe(
-    table[["username", "display_name", "role", "area_id", "contact_areas", "active", "locked", "failed_logins"]],
-    hide_index=True, width="stretch",
+    table, hide_index=True, width="stretch", height=300,
     column_config={
         "username": t("users.username"), "display_name": t("users.display_name"), "role": t("users.role"),
         "area_id": t("users.area"), "contact_areas": t("users.contact_areas"), "active": t("users.active"),

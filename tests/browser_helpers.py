@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 
 def login(page, base_url: str, username: str, password: str = "yse-demo", path: str = "") -> None:
     """Log in through the real form and wait until the portal's navigation appears."""
@@ -10,10 +12,18 @@ def login(page, base_url: str, username: str, password: str = "yse-demo", path: 
     settle(page, 1500)
     if page.get_by_role("dialog").count():  # Streamlit's own "page not found" notice before the login
         page.keyboard.press("Escape")
-    page.get_by_label("Käyttäjätunnus").fill(username)
-    page.get_by_label("Salasana").fill(password)
-    page.get_by_role("button", name="Kirjaudu").click()
-    page.get_by_role("button", name="Kirjaudu ulos").wait_for()
+    for attempt in range(2):
+        page.get_by_label("Käyttäjätunnus").fill(username)
+        page.get_by_label("Salasana").fill(password)
+        page.get_by_role("button", name="Kirjaudu").click()
+        try:
+            page.get_by_role("button", name="Kirjaudu ulos").wait_for(timeout=12_000)
+            return
+        except PlaywrightTimeout:
+            # A rerun started by the cookie component can swallow a click made during the first second
+            # after page load (a person would simply click again); a real failure fails the second time.
+            if attempt:
+                raise
 
 
 def settle(page, ms: int = 800) -> None:
