@@ -23,6 +23,7 @@ PAGES = {
     "reviewer": [
         ("pages/round_overview.py", "nav.round_overview", ":material/grid_view:", "yleiskuva"),
         ("pages/area_view.py", "nav.area_view", ":material/article:", "alue"),
+        ("pages/compare.py", "nav.compare", ":material/compare_arrows:", "vertailu"),
         ("pages/situation.py", "nav.situation", ":material/monitoring:", "tilannekuva"),
         ("pages/discussion.py", "nav.discussion", ":material/handshake:", "keskustelu"),
         ("pages/exports.py", "nav.exports", ":material/download:", "viennit"),
@@ -30,6 +31,7 @@ PAGES = {
     "admin": [
         ("pages/round_overview.py", "nav.round_overview", ":material/grid_view:", "yleiskuva"),
         ("pages/area_view.py", "nav.area_view", ":material/article:", "alue"),
+        ("pages/compare.py", "nav.compare", ":material/compare_arrows:", "vertailu"),
         ("pages/admin_users.py", "nav.admin_users", ":material/group:", "kayttajat"),
         ("pages/admin_areas.py", "nav.admin_areas", ":material/map:", "alueet"),
         ("pages/situation.py", "nav.situation", ":material/monitoring:", "tilannekuva"),

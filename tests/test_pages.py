@@ -142,3 +142,18 @@ def test_admin_locks_a_user_on_the_users_page(demo_db_path):
     app.button(key="admin-lock").click().run()
     db = open_db(demo_db_path)
     assert auth.is_locked(auth.get_user(db, "demo-vantaa"))
+
+
+def test_compare_page_shows_a_question_across_areas(demo_db_path):
+    db = open_db(demo_db_path)
+    user = auth.get_user(db, "demo-helsinki")
+    from yse_core.responses import save_answer
+
+    save_answer(db, user, get_response_row(db, user, 2025, "helsinki")["id"], "trends_process_self", 5, base_version=0)
+    app = logged_in_app(demo_db_path, "demo-reviewer")
+    app.switch_page("pages/compare.py").run()
+    app.selectbox(key="compare-question").set_value("trends_process_self").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[-1].value
+    assert len(table) == 45
+    assert any("5 –" in str(value) for value in table.iloc[:, 2])
