@@ -1,8 +1,45 @@
-"""Placeholder until the situation page lands (being built now)."""
+"""Admin: import a statistics file and list past imports."""
 
+import pandas as pd
 import streamlit as st
 
-from ui.session import require_role, t
+from ui.session import get_db, lang, require_role, show_error, t
+from yse_core.errors import YseError
+from yse_core.indicators.parsers import FORMATS
+from yse_core.indicators.store import import_file, imports
 
-require_role("admin")
+admin = require_role("admin")
+db = get_db()
 st.title(t("nav.admin_imports"))
+
+upload = st.file_uploader(t("imports.upload"), type=["csv", "txt", "xlsx", "json", "px"], key="imports-upload")
+file_format = st.selectbox(t("imports.format"), ["auto", *FORMATS], key="imports-format",
+                           format_func=lambda value: t("imports.format_auto") if value == "auto" else value)
+if st.button(t("imports.import"), type="primary", disabled=upload is None, key="imports-run"):
+    try:
+        summary = import_file(db, upload.name, upload.getvalue(), fmt=file_format, user=admin.username)
+    except YseError as error:
+        show_error(error)
+    else:
+        st.cache_data.clear()  # every cached statistics read is stale after an import
+        st.success(summary.to_text(lang()))
+
+st.subheader(t("imports.history"))
+rows = [
+    {**row, "values": sum((row["summary"] or {}).get("counts", {}).values()),
+     "changes": t("imports.changes", **{key: (row["summary"] or {}).get(key, 0) for key in ("new", "changed", "unchanged")})}
+    for row in imports(db)
+]
+st.dataframe(
+    pd.DataFrame(rows, columns=["file_name", "format", "table_id", "data_updated", "imported_by", "imported_at",
+                                "is_demo", "values", "changes"]),
+    hide_index=True, width="stretch",
+    column_config={
+        "file_name": t("imports.file"), "format": t("imports.format"), "table_id": t("imports.table"),
+        "data_updated": t("imports.data_updated"), "imported_by": t("imports.who"), "imported_at": t("imports.when"),
+        "is_demo": st.column_config.CheckboxColumn(t("imports.demo")), "values": t("imports.values"),
+        "changes": t("imports.changes_column"),
+    },
+)
+st.markdown(t("imports.help"))
+st.info(t("imports.demo_note"))

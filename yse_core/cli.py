@@ -12,6 +12,9 @@ from . import areas, auth
 from .area_registry import memberships_csv, replace_areas
 from .db import backup, db_path_from_env, open_db
 from .errors import YseError
+from .indicators import statfin
+from .indicators.parsers import FORMATS, parse_period
+from .indicators.store import COUNTRY, area_values, import_file
 
 
 def _db(args):
@@ -116,6 +119,55 @@ def cmd_answers(args) -> str:
     raise YseError("Tuntematon answers-komento.")
 
 
+def cmd_import_indicators(args) -> str:
+    path = Path(args.file)
+    summary = import_file(_db(args), path.name, path.read_bytes(), fmt=args.format, user=args.user)
+    return summary.to_text("fi")
+
+
+_FLAG_TEXTS = {"partial": "osittainen", "suppressed": "salattu"}
+_UNIT_TEXTS = {"percent": "%", "days": "pv"}
+
+
+def cmd_indicators(args) -> str:
+    db = _db(args)
+    region = args.area.strip()
+    if region != COUNTRY and db.execute("SELECT 1 FROM areas WHERE id = ?", [region]).fetchone() is None:
+        raise YseError(f"Tuntematon alue '{region}' (alueen tunnus, esim. helsinki, tai SSS koko maalle).")
+    period = parse_period(args.period, "--period") if args.period else None
+    rows = [
+        {"code": row["code"], "name": row["name"], "unit": row["unit"], "value": row["value"], "flag": row["flag"],
+         "partial": row["flag"] == "partial", "is_demo": row["is_demo"], "region_code": row["region_code"],
+         "region_level": row["region_level"], "period": row["period"], "source": row["data_source"],
+         "data_updated": row["data_updated"], "file_name": row["file_name"]}
+        for row in area_values(db, region, period)
+    ]
+    if args.json:
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    if not rows:
+        return f"Alueelle {region} ei ole arvoja" + (f" kaudelle {period}." if period else ".")
+    width = max(len(row["name"]["fi"]) for row in rows)
+    lines = [f"{region}, kausi {period or 'viimeisin'}"]
+    for row in rows:
+        value = "…" if row["value"] is None else f"{row['value']:.10g}"
+        flags = [_FLAG_TEXTS[row["flag"]]] if row["flag"] in _FLAG_TEXTS else []
+        flags += ["DEMO"] if row["is_demo"] else []
+        lines.append(f"  {row['name']['fi']:<{width}}  {value:>10} {_UNIT_TEXTS.get(row['unit'], ''):<2} {row['period']}"
+                     f"{'  [' + ', '.join(flags) + ']' if flags else ''}  ({row['code']})")
+    sources = dict.fromkeys((row["source"] or "-", row["data_updated"]) for row in rows)
+    lines += [f"Lähde: {source}" + (f", päivitetty {updated}" if updated else "") for source, updated in sources]
+    return "\n".join(lines)
+
+
+def cmd_fetch_statfin(args) -> str:
+    if args.dry_run:
+        metadata = statfin.fetch_metadata(args.base_url, args.table)
+        return statfin.plan_text(metadata, statfin.build_queries(metadata, args.months))
+    summary = statfin.fetch_and_import(_db(args), table=args.table, months=args.months, base_url=args.base_url,
+                                       user=args.user)
+    return summary.to_text("fi")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="yse", description="YSE-portaalin ylläpitokomennot")
@@ -177,6 +229,28 @@ def build_parser() -> argparse.ArgumentParser:
     a_import.add_argument("file")
     answers.set_defaults(func=cmd_answers)
 
+    imp = sub.add_parser("import-indicators", help="tuo tilastotiedosto (PxWeb JSON, JSON-stat 2, PX, CSV, XLSX)")
+    imp.add_argument("file")
+    imp.add_argument("--format", default="auto", choices=["auto", *FORMATS])
+    imp.add_argument("--user", default="cli", help="tuojan nimi tuontilokiin (oletus cli)")
+    imp.set_defaults(func=cmd_import_indicators)
+
+    ind = sub.add_parser("indicators", help="tallennetut tilastot")
+    ind_sub = ind.add_subparsers(dest="indicators_command", required=True)
+    show = ind_sub.add_parser("show", help="alueen arvot, liput ja lähde")
+    show.add_argument("--area", required=True, help="alueen tunnus tai SSS (koko maa)")
+    show.add_argument("--period", help="YYYY-MM (oletus: kunkin tiedon viimeisin kausi)")
+    show.add_argument("--json", action="store_true", help="tulosta JSON-lista")
+    ind.set_defaults(func=cmd_indicators)
+
+    fetch = sub.add_parser("fetch-statfin", help="hae taulukko 12r5 Tilastokeskuksen PxWeb-rajapinnasta ja tuo se")
+    fetch.add_argument("--table", default="12r5")
+    fetch.add_argument("--months", type=int, default=1, help="viimeisimmät N kuukautta (oletus 1)")
+    fetch.add_argument("--base-url", default=statfin.DEFAULT_BASE_URL)
+    fetch.add_argument("--user", default="cli")
+    fetch.add_argument("--dry-run", action="store_true", help="lue vain metatiedot ja näytä kyselyt")
+    fetch.set_defaults(func=cmd_fetch_statfin)
+
     bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup)")
     bak.add_argument("out")
     bak.set_defaults(func=cmd_backup)
@@ -190,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(args.func(args))
     except YseError as error:
-        print(f"virhe: {error}", file=sys.stderr)
+        print(f"virhe: {error}".replace("\n", " "), file=sys.stderr)
         return 1
     except OSError as error:
         print(f"virhe: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)

@@ -1,0 +1,124 @@
+"""Statistics on the command line (import-indicators, indicators show) and the admin import page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from yse_core.db import open_db
+
+from .apptest_helpers import logged_in_app
+from .test_foundation import run_cli
+
+REAL_FILE = Path(__file__).parent / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"
+
+
+def _counts(db_path: Path) -> tuple[int, int]:
+    db = open_db(db_path)
+    try:
+        return (db.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
+                db.execute("SELECT COUNT(*) FROM indicator_values").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _show(db_path: Path, area: str, period: str = "2026-06") -> dict[str, dict]:
+    result = run_cli("indicators", "show", "--area", area, "--period", period, "--json", db_path=db_path)
+    assert result.returncode == 0, result.stderr
+    return {row["code"]: row for row in json.loads(result.stdout)}
+
+
+@pytest.fixture
+def imported_db_path(demo_db_path):
+    result = run_cli("import-indicators", str(REAL_FILE), "--user", "tilastot", db_path=demo_db_path)
+    assert result.returncode == 0, result.stderr
+    return demo_db_path
+
+
+def test_import_indicators_prints_the_summary_with_counts(demo_db_path):
+    result = run_cli("import-indicators", str(REAL_FILE), db_path=demo_db_path)
+    assert result.returncode == 0, result.stderr
+    assert "Tuotu statfin-12r5-kunnat-2026M06.json (muoto pxweb-json, taulukko 12r5" in result.stdout
+    assert "Arvoja 10994: alueet 1305, koko maa 29, kunnat 7107, muut tasot 2553." in result.stdout
+    assert "Poistettu 81696 demoarvoa." in result.stdout
+
+
+def test_import_indicators_records_who_imported(imported_db_path):
+    db = open_db(imported_db_path)
+    row = db.execute("SELECT imported_by, format, table_id FROM imports ORDER BY id DESC LIMIT 1").fetchone()
+    db.close()
+    assert tuple(row) == ("tilastot", "pxweb-json", "12r5")
+
+
+def test_indicators_show_json_gives_the_area_values_with_source(imported_db_path):
+    helsinki = _show(imported_db_path, "helsinki")
+    assert helsinki["TYOTTOMATLOPUSSA"]["value"] == 52578
+    assert helsinki["TYOTOSUUS"]["value"] == 14.2
+    assert helsinki["TYOTOSUUS"]["name"]["fi"] == "Työttömien työnhakijoiden osuus työvoimasta"
+    expected = {"period": "2026-06", "is_demo": False, "partial": False,
+                "source": "KEHA-keskus, Työnvälitystilasto", "data_updated": "2026-07-21"}
+    assert {key: helsinki["TYOTOSUUS"][key] for key in expected} == expected
+
+
+def test_indicators_show_sss_is_the_whole_country(imported_db_path):
+    assert _show(imported_db_path, "SSS")["TYOTTOMATLOPUSSA"]["value"] == 352001
+
+
+def test_indicators_show_text_marks_partial_values(imported_db_path):
+    db = open_db(imported_db_path)
+    area, code = db.execute("SELECT region_code, indicator_code FROM indicator_values "
+                            "WHERE region_level = 'area' AND flag = 'partial' ORDER BY 1, 2 LIMIT 1").fetchone()
+    db.close()
+    assert _show(imported_db_path, area)[code]["partial"] is True
+    text = run_cli("indicators", "show", "--area", area, "--period", "2026-06", db_path=imported_db_path).stdout
+    assert [line for line in text.splitlines() if f"({code})" in line][0].count("[osittainen]") == 1
+
+
+def test_indicators_show_text_marks_demo_values_and_names_the_source(demo_db_path):
+    result = run_cli("indicators", "show", "--area", "helsinki", "--period", "2025-12", db_path=demo_db_path)
+    assert result.returncode == 0, result.stderr
+    assert "[DEMO]" in result.stdout
+    assert "Lähde: DEMO DATA — not official statistics" in result.stdout
+
+
+def test_malformed_file_is_refused_in_one_line_and_nothing_changes(demo_db_path, tmp_path):
+    broken = tmp_path / "katkennut.json"
+    broken.write_bytes(REAL_FILE.read_bytes()[:5000])
+    before = _counts(demo_db_path)
+    result = run_cli("import-indicators", str(broken), db_path=demo_db_path)
+    assert result.returncode == 1
+    assert "JSON on virheellinen tai katkennut" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _counts(demo_db_path) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("indicators", "show", "--area", "atlantis", "--period", "2026-06"), "Tuntematon alue 'atlantis'"),
+        (("indicators", "show", "--area", "helsinki", "--period", "kesäkuu"), "--period"),
+        (("import-indicators", "/nonexistent/12r5.json"), "virhe:"),
+    ],
+)
+def test_indicator_command_errors_are_one_line(demo_db_path, args, message):
+    result = run_cli(*args, db_path=demo_db_path)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_admin_import_page_lists_the_demo_import(demo_db_path):
+    app = logged_in_app(demo_db_path, "demo-admin")
+    app.switch_page("pages/admin_imports.py")
+    app.run()
+    assert not app.exception, app.exception
+    assert "Tilastojen tuonti" in [element.value for element in app.title]
+    history = app.dataframe[0].value
+    assert list(history["file_name"]) == ["demo"]
+    assert bool(history["is_demo"].iloc[0]) is True
+    assert history["values"].iloc[0] == 81696
+    assert app.button(key="imports-run").disabled  # nothing uploaded yet
