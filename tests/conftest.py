@@ -26,9 +26,9 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """A demo database built once per test session; tests get their own copy."""
+    """A demo database (without the invented demo answers) built once per test session; tests get their own copy."""
     path = tmp_path_factory.mktemp("template") / "demo.db"
-    init_database(path, demo=True).close()
+    init_database(path, demo=True, with_answers=False).close()
     return path
 
 

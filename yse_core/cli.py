@@ -12,6 +12,7 @@ from . import areas, auth
 from .area_registry import memberships_csv, replace_areas
 from .db import backup, db_path_from_env, open_db
 from .errors import YseError
+from .gaps.cli import add_gaps_parser
 from .indicators import statfin
 from .indicators.parsers import FORMATS, parse_period
 from .indicators.store import COUNTRY, area_values, import_file
@@ -250,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--user", default="cli")
     fetch.add_argument("--dry-run", action="store_true", help="lue vain metatiedot ja näytä kyselyt")
     fetch.set_defaults(func=cmd_fetch_statfin)
+
+    add_gaps_parser(sub)
 
     bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup)")
     bak.add_argument("out")

@@ -10,6 +10,7 @@ import sqlite_utils
 from . import areas, auth
 from .area_registry import replace_areas, store_municipalities
 from .db import get_setting, open_db, set_setting, transaction
+from .demo_answers import fill_demo_answers
 from .errors import YseError
 from .indicators.demo import load_demo
 from .rounds import register_all
@@ -23,7 +24,9 @@ DEMO_REVIEWERS = (
 )
 
 
-def init_database(path: str | Path, *, demo: bool = False, with_indicators: bool = True) -> sqlite_utils.Database:
+def init_database(
+    path: str | Path, *, demo: bool = False, with_indicators: bool = True, with_answers: bool = True
+) -> sqlite_utils.Database:
     """Create (or complete) a database with reference data; with demo, add demo accounts, a round and demo statistics."""
     path = Path(path)
     existed = path.exists() and path.stat().st_size > 0
@@ -41,6 +44,8 @@ def init_database(path: str | Path, *, demo: bool = False, with_indicators: bool
         _open_demo_round(db)
         if with_indicators:
             _load_demo_indicators(db)
+        if with_answers:
+            fill_demo_answers(db, DEMO_ROUND_YEAR)
     return db
 
 

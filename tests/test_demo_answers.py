@@ -1,0 +1,23 @@
+"""The invented demo answers: deterministic, valid, and leaving some areas empty for a first visit."""
+
+from __future__ import annotations
+
+from yse_core import auth
+from yse_core.demo_answers import UNTOUCHED, fill_demo_answers
+from yse_core.responses import round_overview
+
+
+def test_demo_answers_fill_most_areas_and_leave_some_empty(demo_db):
+    filled = fill_demo_answers(demo_db, 2025)
+    assert filled == 45 - len(UNTOUCHED)
+    rows = {row["area_id"]: row for row in round_overview(demo_db, auth.get_user(demo_db, "demo-reviewer"), 2025)}
+    assert rows["helsinki"]["answered"] == 0
+    assert all(rows[area]["answered"] > 0 for area in rows if area not in UNTOUCHED)
+    assert any(row["state"] == "submitted" for row in rows.values())
+
+
+def test_demo_answers_are_deterministic_and_labelled(demo_db, tmp_path):
+    fill_demo_answers(demo_db, 2025)
+    texts = [row[0] for row in demo_db.execute("SELECT value FROM answers WHERE value LIKE '\"%' AND length(value) > 40")]
+    assert texts and all("Demo" in text for text in texts)
+    assert fill_demo_answers(demo_db, 2025) == 0  # already filled: nothing written twice
