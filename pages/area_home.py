@@ -5,12 +5,14 @@ import datetime as dt
 import streamlit as st
 
 from ui.comments_view import render_threads
+from ui.gaps_view import render_points
 from ui.questionnaire_form import KEY_THEME, local_time
 from ui.session import area_name, get_db, require_role, t
 from ui.session import lang as current_lang
 from yse_core.area_registry import area_municipalities
 from yse_core.auth import area_contacts
 from yse_core.comments import threads as comment_threads
+from yse_core.gaps.service import points_for_area
 from yse_core.responses import load_context, progress
 from yse_core.rounds import current_round
 
@@ -74,6 +76,10 @@ for item in attention or [t("home.attention_none")]:
 if context.response["submitted_at"]:
     st.caption(t("home.submitted_at", when=local_time(context.response["submitted_at"]),
                  who=context.response["submitted_by"]))
+
+st.subheader(t("gaps.heading_respondent"))
+st.caption(t("gaps.respondent_help"))
+render_points(points_for_area(db, round_row["year"], area["id"], user))
 
 st.subheader(t("comments.heading"))
 open_threads = comment_threads(db, user, context.response["id"], include_resolved=False)

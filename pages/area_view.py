@@ -3,12 +3,15 @@
 import streamlit as st
 
 from ui.comments_view import group_by_question, render_new_comment_form, render_threads
+from ui.gaps_view import SEVERITY_MARK, render_points
+from ui.indicators_panel import render_theme_indicators
 from ui.questionnaire_form import local_time, render_readonly_answer, visible_questions
 from ui.session import area_name, get_db, require_role, show_error, t
 from ui.session import lang as current_lang
 from yse_core.area_registry import list_areas
 from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
+from yse_core.gaps.service import points_for_area
 from yse_core.responses import load_context, progress, reopen
 from yse_core.rounds import list_rounds
 
@@ -53,15 +56,26 @@ with st.expander(t("comments.whole_response") + (f" ({len(comments_by_question.g
     render_threads(db, user, comments_by_question.get(None, []))
     render_new_comment_form(db, user, response_id, None, "whole")
 
+points = points_for_area(db, year, area_id, user)
 for theme in context.questionnaire.themes:
     questions = visible_questions(context, theme)
-    with st.expander(theme.title.get(language), expanded=st.query_params.get("teema") == theme.id):
-        for question in questions:
-            answer = context.answers.get(question.id)
-            render_readonly_answer(question, answer.value if answer else None)
-            if answer:
-                st.caption(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))
-            render_threads(db, user, comments_by_question.get(question.id, []))
+    theme_points = [point for point in points if point.theme == theme.id]
+    marker = SEVERITY_MARK[max((point.rank for point in theme_points), default=0)]
+    with st.expander(f"{marker}{theme.title.get(language)}", expanded=st.query_params.get("teema") == theme.id):
+        answers_col, side_col = st.columns([3, 2])
+        with side_col:
+            st.markdown(f"**{t('gaps.heading')}**")
+            render_points(theme_points)
+            st.markdown(f"**{t('gaps.indicators')}**")
+            render_theme_indicators(db, area_id, theme.indicators)
+        answers_col.markdown(f"**{t('gaps.answers')}**")
+        with answers_col:
+            for question in questions:
+                answer = context.answers.get(question.id)
+                render_readonly_answer(question, answer.value if answer else None)
+                if answer:
+                    st.caption(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))
+                render_threads(db, user, comments_by_question.get(question.id, []))
         st.divider()
         chosen = st.selectbox(t("comments.on_question"), [q.id for q in questions], key=f"comment-q-{theme.id}",
                               format_func=lambda qid: context.questionnaire.question(qid).text.get(language)[:100])

@@ -3,11 +3,14 @@
 import streamlit as st
 
 from ui.comments_view import group_by_question, render_threads
+from ui.gaps_view import render_points
+from ui.indicators_panel import render_theme_indicators
 from ui.questionnaire_form import KEY_THEME, local_time, render_history, render_question, visible_questions
 from ui.session import area_name, get_db, require_role, show_error, t
 from ui.session import lang as current_lang
 from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
+from yse_core.gaps.service import points_for_area
 from yse_core.responses import SubmitIncomplete, load_context, progress, submit, theme_saved_at
 from yse_core.rounds import current_round
 
@@ -50,6 +53,11 @@ saved_at = theme_saved_at(db, user, context)
 st.header(theme.title.get(language))
 if theme.intro:
     st.markdown(theme.intro.get(language))
+render_theme_indicators(db, context.area["id"], theme.indicators)
+theme_points = [point for point in points_for_area(db, round_row["year"], context.area["id"], user) if point.theme == theme.id]
+with st.expander(f"{t('gaps.heading_respondent')} ({len(theme_points)})", expanded=bool(theme_points)):
+    st.caption(t("gaps.respondent_help"))
+    render_points(theme_points)
 st.caption(t("q.saved_at", when=local_time(saved_at[theme.id])) if saved_at[theme.id] else t("q.not_saved_yet"))
 st.caption(t("q.autosave_note"))
 comments_by_question = group_by_question(comment_threads(db, user, context.response["id"], include_resolved=False))

@@ -1,49 +1,75 @@
-"""Reviewer: the 45 areas of a round — state, share answered, last change, submission, open clarifications."""
+"""Reviewer: the areas of a round — state, progress, clarifications, and a heat map of discussion points."""
 
 import pandas as pd
 import streamlit as st
 
+from ui.gaps_view import SEVERITY_MARK
 from ui.questionnaire_form import local_time
-from ui.session import get_db, require_role, t
+from ui.session import area_name, get_db, require_role, t
+from ui.session import lang as current_lang
+from yse_core.gaps.service import heatmap_data, points_for_round
 from yse_core.responses import round_overview
-from yse_core.rounds import list_rounds
+from yse_core.rounds import get_questionnaire, list_rounds
 
 user = require_role("reviewer", "admin")
 db = get_db()
+language = current_lang()
 st.title(t("nav.round_overview"))
 rounds = list_rounds(db)
 if not rounds:
     st.info(t("home.no_round"))
     st.stop()
-year_col, own_col, state_col = st.columns([1, 1, 2])
+year_col, own_col, region_col, severity_col = st.columns([1, 1, 2, 1])
 year = year_col.selectbox(t("rounds.year"), [r["year"] for r in rounds], key="overview-year")
 own_only = own_col.toggle(t("overview.own_only"), value=user.is_reviewer, key="overview-own")
+all_rows = round_overview(db, user, year, own_only=own_only)
+region = region_col.selectbox(t("gaps.region"), sorted({r["region"] for r in all_rows}), index=None,
+                              placeholder=t("gaps.all_regions"), key="overview-region")
+min_level = severity_col.selectbox(t("gaps.min_severity"), [0, 1, 2, 3], key="overview-severity",
+                                   format_func=lambda level: SEVERITY_MARK[level] + (t("gaps.severity_" + {1: "info", 2: "medium", 3: "high"}[level]) if level else t("gaps.none")))
 states = ["draft", "reopened", "submitted", "discussed"]
-chosen_states = state_col.multiselect(t("overview.states"), states, default=states, format_func=lambda s: t(f"state.{s}"),
-                                      key="overview-states")
-rows = [row for row in round_overview(db, user, year, own_only=own_only) if row["state"] in chosen_states]
+chosen_states = st.multiselect(t("overview.states"), states, default=states, format_func=lambda s: t(f"state.{s}"),
+                               key="overview-states")
+themes = get_questionnaire(db, next(r for r in rounds if r["year"] == year)["questionnaire_key"]).themes
+heat = heatmap_data(points_for_round(db, year, user), themes)
+rows = [row for row in all_rows if row["state"] in chosen_states and (region is None or row["region"] == region)
+        and (heat.loc[row["area_id"]].max() if row["area_id"] in heat.index else 0) >= min_level]
 
-submitted = sum(1 for row in rows if row["state"] in ("submitted", "discussed"))
-metrics = st.columns(3)
+metrics = st.columns(4)
 metrics[0].metric(t("overview.areas"), len(rows))
-metrics[1].metric(t("overview.submitted"), submitted)
+metrics[1].metric(t("overview.submitted"), sum(1 for row in rows if row["state"] in ("submitted", "discussed")))
 metrics[2].metric(t("overview.open_clarifications"), sum(row["open_clarifications"] for row in rows))
+metrics[3].metric(t("gaps.severity_high"), sum(1 for row in rows if row["area_id"] in heat.index and heat.loc[row["area_id"]].max() == 3))
 
-frame = pd.DataFrame(
-    [{
-        "area": row["name_fi"] + ("" if row["membership_verified"] else " †"),
-        "state": t(f"state.{row['state']}"),
-        "share": row["share"],
-        "answered": f"{row['answered']}/{row['visible']}",
-        "last_change": local_time(row["last_answer_at"]) if row["last_answer_at"] else "–",
-        "submitted_at": local_time(row["submitted_at"]) if row["submitted_at"] else "–",
-        "clarifications": row["open_clarifications"],
-        "link": f"alue?area={row['area_id']}",
-    } for row in rows],
-    columns=["area", "state", "share", "answered", "last_change", "submitted_at", "clarifications", "link"],
-)
+st.subheader(t("gaps.heatmap"))
+st.caption(t("gaps.heatmap_help"))
+heat_rows = []
+for row in rows:
+    levels = heat.loc[row["area_id"]] if row["area_id"] in heat.index else {}
+    cells = {theme.id: f"alue?area={row['area_id']}&teema={theme.id}#{SEVERITY_MARK[int(levels.get(theme.id, 0))].strip() or '–'}"
+             for theme in themes}
+    heat_rows.append({"area": area_name(row) + ("" if row["membership_verified"] else " †"),
+                      "max": int(max(levels.values, default=0)) if len(levels) else 0,
+                      "state": t(f"state.{row['state']}"), **cells})
 st.dataframe(
-    frame, hide_index=True, width="stretch",
+    pd.DataFrame(heat_rows, columns=["area", "max", "state", *[theme.id for theme in themes]]),
+    hide_index=True, width="stretch",
+    column_config={"area": t("overview.area"), "max": st.column_config.NumberColumn(t("gaps.min_severity"), help=t("gaps.heatmap_help")),
+                   "state": t("home.state"),
+                   **{theme.id: st.column_config.LinkColumn(theme.title.get(language)[:28], display_text=r"#(.*)$",
+                                                            help=theme.title.get(language)) for theme in themes}},
+)
+
+st.subheader(t("overview.progress_heading"))
+st.dataframe(
+    pd.DataFrame(
+        [{"area": area_name(row) + ("" if row["membership_verified"] else " †"), "state": t(f"state.{row['state']}"),
+          "share": row["share"], "answered": f"{row['answered']}/{row['visible']}",
+          "last_change": local_time(row["last_answer_at"]) if row["last_answer_at"] else "–",
+          "submitted_at": local_time(row["submitted_at"]) if row["submitted_at"] else "–",
+          "clarifications": row["open_clarifications"], "link": f"alue?area={row['area_id']}"} for row in rows],
+        columns=["area", "state", "share", "answered", "last_change", "submitted_at", "clarifications", "link"]),
+    hide_index=True, width="stretch",
     column_config={
         "area": t("overview.area"), "state": t("home.state"),
         "share": st.column_config.ProgressColumn(t("overview.share"), min_value=0.0, max_value=1.0, format="percent"),
