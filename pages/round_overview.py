@@ -54,7 +54,7 @@ for row in rows:
 st.dataframe(
     pd.DataFrame(heat_rows, columns=["area", "max", "state", *[theme.id for theme in themes]]),
     hide_index=True, width="stretch",
-    column_config={"area": t("overview.area"), "max": st.column_config.NumberColumn(t("gaps.min_severity"), help=t("gaps.heatmap_help")),
+    column_config={"area": t("overview.area"), "max": st.column_config.NumberColumn(t("gaps.max_severity"), help=t("gaps.max_help")),
                    "state": t("home.state"),
                    **{theme.id: st.column_config.LinkColumn(theme.title.get(language)[:28], display_text=r"#(.*)$",
                                                             help=theme.title.get(language)) for theme in themes}},
