@@ -30,7 +30,8 @@ def test_login_logout_and_page_urls_need_login(server, page):
 
 
 def test_admin_locks_a_user(server, page):
-    login(page, server.url, "demo-admin", path="kayttajat")
+    login(page, server.url, "demo-admin")
+    page.goto(f"{server.url}/kayttajat")
     page.get_by_role("heading", name="Käyttäjät").wait_for()
     chooser = page.locator('[data-testid="stSelectbox"]').filter(has_text="Valitse käyttäjä")
     chooser.click()
@@ -59,7 +60,8 @@ def _prefill_required(db_path, skip: set[str]) -> None:
 def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, browser):
     browser_answered = {"uusimaa_factors", "trends_process_exists", "trends_process_self", "ltu_measures_exist", "ltu_measures"}
     _prefill_required(server.db_path, browser_answered)
-    login(page, server.url, "demo-helsinki", path="kysely")
+    login(page, server.url, "demo-helsinki")
+    page.goto(f"{server.url}/kysely")
     page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
 
     radio_group(page, "Onko alueella vakiintunut prosessi").get_by_text("Kyllä").click()
@@ -107,3 +109,29 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
     grid.wait_for()
     assert reviewer.locator('[data-testid="stMetricValue"]').nth(1).inner_text() == "1"
     reviewer.context.close()
+
+
+def test_reviewer_asks_for_clarification_and_respondent_replies(server, page, browser):
+    login(page, server.url, "demo-reviewer")
+    page.get_by_role("heading", name="Keskustelunostot alueittain ja teemoittain").wait_for()
+    page.goto(f"{server.url}/alue?area=helsinki&teema=situational_picture")  # the heat map cell's link
+    page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
+    settle(page)
+    theme = page.locator('[data-testid="stExpander"]').filter(has_text="Tilannekuva ja kehityssuuntien seuranta").first
+    theme.get_by_role("textbox", name="Kommentti tai kysymys alueelle").fill("Miten tilannekuvaa seurataan kuukausittain?")
+    theme.get_by_text("Pyydä tarkennusta").click()
+    theme.get_by_role("button", name="Lähetä kommentti").click()
+    page.get_by_text("Miten tilannekuvaa seurataan kuukausittain?").first.wait_for()
+
+    respondent = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    login(respondent, server.url, "demo-helsinki")
+    respondent.get_by_text("TEM pyytää tarkennusta 1 kohtaan").wait_for()
+    respondent.get_by_text("Miten tilannekuvaa seurataan kuukausittain?").wait_for()
+    respondent.get_by_role("textbox", name="Vastaus").first.fill("Johtoryhmä käsittelee tilannekuvan joka kuukausi.")
+    respondent.get_by_role("button", name="Lähetä vastaus").first.click()
+    respondent.get_by_text("Johtoryhmä käsittelee tilannekuvan joka kuukausi.").wait_for()
+    respondent.context.close()
+
+    db = open_db(server.db_path)
+    row = db.execute("SELECT status, needs_clarification FROM comments WHERE parent_id IS NULL").fetchone()
+    assert row == ("answered", 1)
