@@ -5,9 +5,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ui.session import get_db, require_role, show_error, t
+from ui.session import get_db, lang, require_role, show_error, t
 from yse_core.errors import YseError
-from yse_core.rounds import list_questionnaires, list_rounds, open_round, register_all
+from yse_core.questionnaire import compare_versions
+from yse_core.rounds import get_questionnaire, list_questionnaires, list_rounds, open_round, register_all
 
 admin = require_role("admin")
 db = get_db()
@@ -50,3 +51,22 @@ with st.form("open-round"):
             st.rerun()
         except YseError as error:
             show_error(error)
+
+st.subheader(t("discussion.compare_heading"))
+keys = [q["key"] for q in questionnaires]
+if len(keys) < 2:
+    st.caption(t("discussion.compare_need_two"))
+else:
+    old_col, new_col = st.columns(2)
+    old_key = old_col.selectbox(t("discussion.compare_old"), keys, index=len(keys) - 2, key="compare-old")
+    new_key = new_col.selectbox(t("discussion.compare_new"), keys, index=len(keys) - 1, key="compare-new")
+    old, new = get_questionnaire(db, old_key), get_questionnaire(db, new_key)
+    old_texts, new_texts = ({qid: q.text.get(lang()) for qid, q in version.questions_by_id()} for version in (old, new))
+    changes = compare_versions(old, new)
+    if not any(changes.values()):
+        st.caption(t("discussion.compare_none"))
+    for kind, question_ids in changes.items():
+        if question_ids:  # each changed id with its text in both versions, side by side
+            st.markdown(f"**{t(f'discussion.compare_{kind}')}** ({len(question_ids)})")
+            rows = [[qid, old_texts.get(qid, ""), new_texts.get(qid, "")] for qid in question_ids]
+            st.dataframe(pd.DataFrame(rows, columns=["id", old_key, new_key]), hide_index=True, width="stretch")
