@@ -64,6 +64,19 @@ def _decode(text: str | None) -> object:
     return None if text is None else json.loads(text)
 
 
+def questionnaire_for_area(db: sqlite_utils.Database, user: User, round_row: dict, area_id: str) -> Questionnaire:
+    """The round's questionnaire, plus a first theme asking about last round's open follow-up items, if any."""
+    from .discussions import carried_follow_ups, follow_up_theme  # discussions builds on this module
+
+    base = get_questionnaire(db, round_row["questionnaire_key"])
+    theme = follow_up_theme(carried_follow_ups(db, user, round_row["year"], area_id))
+    if theme is None:
+        return base
+    data = base.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    data["themes"] = [theme.model_dump(mode="json", by_alias=True, exclude_unset=True), *data["themes"]]
+    return Questionnaire.model_validate(data)
+
+
 def get_response_row(db: sqlite_utils.Database, user: User, round_year: int, area_id: str) -> dict:
     """Return the response row of an area in a round, if the user may read it."""
     user.require_area(area_id)
@@ -99,7 +112,7 @@ def load_context(db: sqlite_utils.Database, user: User, round_year: int, area_id
     return ResponseContext(
         response=response,
         round=round_row,
-        questionnaire=get_questionnaire(db, round_row["questionnaire_key"]),
+        questionnaire=questionnaire_for_area(db, user, round_row, area_id),
         area=get_area(db, area_id),
         answers=load_answers(db, user, response["id"]),
     )
@@ -133,7 +146,7 @@ def save_answer(
     """
     response = _response_by_id(db, user, response_id)
     round_row = _require_writer(db, user, response)
-    questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
+    questionnaire = questionnaire_for_area(db, user, round_row, response["area_id"])
     try:
         question = questionnaire.question(question_id)
     except KeyError:
@@ -204,7 +217,7 @@ def submit(db: sqlite_utils.Database, user: User, response_id: int) -> dict:
     """Submit a response once every visible required question is answered."""
     response = _response_by_id(db, user, response_id)
     round_row = _require_writer(db, user, response)
-    questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
+    questionnaire = questionnaire_for_area(db, user, round_row, response["area_id"])
     area = get_area(db, response["area_id"])
     values = {qid: a.value for qid, a in load_answers(db, user, response_id).items()}
     missing = missing_required(questionnaire, values, area)
@@ -292,7 +305,7 @@ def import_answers(
         raise AnswerError("Tiedoston on oltava JSON-objekti: kysymyksen tunnus → vastaus.")
     response = get_response_row(db, user, round_year, area_id)
     round_row = _require_writer(db, user, response)
-    questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
+    questionnaire = questionnaire_for_area(db, user, round_row, response["area_id"])
     errors, normalized = [], {}
     for question_id, value in data.items():
         try:
