@@ -21,3 +21,15 @@ def test_demo_answers_are_deterministic_and_labelled(demo_db, tmp_path):
     texts = [row[0] for row in demo_db.execute("SELECT value FROM answers WHERE value LIKE '\"%' AND length(value) > 40")]
     assert texts and all("Demo" in text for text in texts)
     assert fill_demo_answers(demo_db, 2025) == 0  # already filled: nothing written twice
+
+
+def test_demo_discussions_mark_areas_discussed_with_follow_ups(demo_db):
+    from yse_core.demo_answers import record_demo_discussions
+
+    fill_demo_answers(demo_db, 2025)
+    areas = record_demo_discussions(demo_db, 2025)
+    assert len(areas) == 3
+    states = {row[0] for row in demo_db.execute(
+        f"SELECT state FROM responses WHERE round_year = 2025 AND area_id IN ({','.join('?' * len(areas))})", areas)}
+    assert states == {"discussed"}
+    assert demo_db.execute("SELECT COUNT(*) FROM follow_ups").fetchone()[0] == 6

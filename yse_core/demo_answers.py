@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 
 import sqlite_utils
 
@@ -61,6 +62,25 @@ def _value_for(question, rng: random.Random):
                        follow_up_frequency="quarterly")
         rows.append(row)
     return rows
+
+
+def record_demo_discussions(db: sqlite_utils.Database, round_year: int, count: int = 3) -> list[str]:
+    """Record an invented discussion with follow-up items for the first submitted areas; returns their ids."""
+    from .discussions import add_follow_up, record_discussion
+
+    reviewer = get_user(db, "demo-reviewer")
+    area_ids = [row[0] for row in db.execute(
+        "SELECT area_id FROM responses WHERE round_year = ? AND state = 'submitted' ORDER BY area_id LIMIT ?", [round_year, count])]
+    for area_id in area_ids:
+        record_discussion(db, reviewer, round_year, area_id, held_on=date.today(),
+                          participants="Demo: TEM (2 henkilöä), työllisyysalueen johtaja ja palvelupäällikkö",
+                          notes={"general": "Demo: käytiin läpi ennakkokyselyn vastaukset ja alueen tilastot."},
+                          follow_up_needed=False, follow_up_date=None, follow_up_notes="")
+        add_follow_up(db, reviewer, round_year, area_id, "Demo: kirjataan omat toimet asiakastietojärjestelmään",
+                      "area", "Palvelupäällikkö", date.today() + timedelta(days=120))
+        add_follow_up(db, reviewer, round_year, area_id, "Demo: TEM toimittaa datapakettien käyttöohjeen", "tem", None,
+                      date.today() + timedelta(days=60))
+    return area_ids
 
 
 def fill_demo_answers(db: sqlite_utils.Database, round_year: int) -> int:

@@ -10,7 +10,7 @@ import sqlite_utils
 from . import areas, auth
 from .area_registry import replace_areas, store_municipalities
 from .db import get_setting, open_db, set_setting, transaction
-from .demo_answers import fill_demo_answers
+from .demo_answers import fill_demo_answers, record_demo_discussions
 from .errors import YseError
 from .indicators.demo import load_demo
 from .rounds import register_all
@@ -46,6 +46,7 @@ def init_database(
             _load_demo_indicators(db)
         if with_answers:
             fill_demo_answers(db, DEMO_ROUND_YEAR)
+            record_demo_discussions(db, DEMO_ROUND_YEAR)
     return db
 
 
