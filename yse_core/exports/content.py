@@ -1,0 +1,305 @@
+"""What the exports put on paper: answers as text, indicator rows, discussion points, follow-ups.
+
+Pure formatting functions plus small read-only queries shared by the briefing, the minutes and the
+workbook. Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from yse_core.auth import User
+from yse_core.discussions import FOLLOW_UP_TEXTS, FOLLOW_UP_THEME_ID, GENERAL_NOTES, follow_ups
+from yse_core.gaps.models import SEVERITY_RANK
+from yse_core.i18n import t
+from yse_core.indicators.aggregate import COUNTRY
+from yse_core.indicators.catalogue import load_catalogue
+from yse_core.indicators.store import area_values
+from yse_core.questionnaire import MEASURE_FIELDS, Question, Questionnaire
+
+# The figures every briefing charts and the workbook tabulates for all areas: the unemployment rate,
+# the three target groups of the YSE discussions, and how much of the need services reach.
+KEY_INDICATORS = (
+    "TYOTTOMYYSASTE",
+    "TYOTTOMATLOPUSSA",
+    "TYOTTOMATLOPUSSA_YOY_PCT",
+    "PITKAAIKAISTYOTTOMAT_SHARE",
+    "TYOTTOMAT25_SHARE",
+    "TYOTTOMATULK_SHARE",
+    "AKTIVOINTIASTE",
+    "ALKUHAASTATTELU_AJASSA_SHARE",
+    "TYONHAKUKESKUSTELUT_SHARE",
+    "KASVOKKAIN_SHARE",
+)
+CHART_INDICATORS = ("TYOTTOMYYSASTE", "PITKAAIKAISTYOTTOMAT_SHARE", "TYOTTOMAT25_SHARE")
+FOLLOW_UP_STATUSES = ("open", "in_progress", "done", "dropped")
+COMPARABLE_UNITS = ("percent", "days")
+DEFAULT_DECIMALS = {"percent": 1, "days": 1, "persons": 0, "count": 0}
+
+
+# --- numbers and answers as text -----------------------------------------------------------------
+
+
+def format_number(value: float | int, lang: str = "fi", decimals: int | None = None) -> str:
+    """Return a number for reading: ``1 234,5`` in Finnish and Swedish, ``1,234.5`` in English."""
+    if decimals is None:
+        text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.10g}"
+    else:
+        text = f"{value:,.{decimals}f}"
+    if lang in ("fi", "sv"):
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def answer_text(question: Question, value: object, lang: str = "fi") -> str:
+    """Return an answer as plain text, as the read-only views show it (measures as a count)."""
+    if value is None:
+        return t("q.no_answer", lang)
+    if question.type == "yes_no":
+        return t("q.yes", lang) if value else t("q.no", lang)
+    if question.type == "single":
+        return question.option_label(value, lang)
+    if question.type == "multi":
+        return ", ".join(question.option_label(option, lang) for option in value)
+    if question.type == "scale":
+        label = question.scale_labels[value - 1].get(lang) if question.scale_labels else ""
+        return f"{value} – {label}"
+    if question.type == "number":
+        unit = question.unit.get(lang) if question.unit else ""
+        return f"{format_number(value, lang)} {unit}".strip()
+    if question.type == "measures":
+        return t("q.measure_count", lang, count=len(value))
+    return str(value)
+
+
+def measure_field_text(key: str, cell: object, lang: str = "fi") -> str:
+    """Return one field of a measures row as text (choices by their labels)."""
+    if cell is None or cell == "" or cell == []:
+        return ""
+    field = MEASURE_FIELDS[key]
+    if field.kind == "multi":
+        return ", ".join(field.options[item].get(lang) if item in field.options else str(item) for item in cell)
+    if field.kind == "single":
+        return field.options[cell].get(lang) if cell in field.options else str(cell)
+    if field.kind == "date" and isinstance(cell, str) and len(cell) == 10:
+        return local_date(cell)
+    return str(cell)
+
+
+def measure_rows(value: object, lang: str = "fi") -> list[list[tuple[str, str]]]:
+    """Return each measure as (field label, text) pairs in display order, leaving out empty fields."""
+    rows = value if isinstance(value, list) else []
+    result = []
+    for row in rows:
+        pairs = [(field.label.get(lang), measure_field_text(key, row.get(key), lang)) for key, field in MEASURE_FIELDS.items()]
+        result.append([(label, text) for label, text in pairs if text])
+    return result
+
+
+def answer_full_text(question: Question, value: object, lang: str = "fi") -> str:
+    """Return an answer as text for spreadsheets: like ``answer_text``, with every measure written out."""
+    if question.type != "measures" or not value:
+        return answer_text(question, value, lang)
+    lines = []
+    for number, pairs in enumerate(measure_rows(value, lang), start=1):
+        lines.append(f"{number}) " + "; ".join(f"{label}: {text}" for label, text in pairs))
+    return "\n".join(lines)
+
+
+def decode_value(text: str | None) -> object:
+    """Return a stored answer value (JSON text) as Python data."""
+    return None if text is None else json.loads(text)
+
+
+# --- labels ----------------------------------------------------------------------------------------
+
+
+def area_label(area: dict, lang: str = "fi") -> str:
+    """Return the area's name in the language (Swedish name for sv)."""
+    return area["name_sv"] if lang == "sv" and area.get("name_sv") else area["name_fi"]
+
+
+def status_label(status: str, lang: str = "fi") -> str:
+    """Return a follow-up item's status in words."""
+    return t(f"exports.status_{status}", lang) if status in FOLLOW_UP_STATUSES else status
+
+
+def state_label(state: str, lang: str = "fi") -> str:
+    """Return a response state (draft, submitted, …) in words."""
+    return t(f"state.{state}", lang)
+
+
+def local_date(iso: str | None) -> str:
+    """Return an ISO date or timestamp as d.m.yyyy (empty for none)."""
+    if not iso:
+        return ""
+    year, month, day = iso[:10].split("-")
+    return f"{int(day)}.{int(month)}.{year}"
+
+
+# --- indicators ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator of one area against the whole country in the same period."""
+
+    code: str
+    name: str
+    unit: str
+    decimals: int
+    period: str
+    area_value: float | None
+    area_flag: str
+    country_value: float | None
+    country_flag: str
+    higher_is_worse: bool | None
+    is_demo: bool
+    source: str
+    caveat: str | None
+
+    def value_text(self, value: float | None, flag: str, lang: str = "fi") -> str:
+        """Return a value with its unit, or the reason it is missing."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return t("exports.flag_suppressed", lang) if flag == "suppressed" else "–"
+        return format_value(value, self.unit, self.decimals, lang)
+
+    def comparison(self) -> str | None:
+        """'worse', 'better' or 'same' than the whole country, for rates whose direction is known.
+
+        Counts (persons) are not compared: a big area has more of everything than a small one.
+        """
+        if self.unit not in COMPARABLE_UNITS or self.higher_is_worse is None:
+            return None
+        if self.area_value is None or self.country_value is None:
+            return None
+        if math.isclose(self.area_value, self.country_value, rel_tol=1e-9, abs_tol=10 ** -(self.decimals + 1)):
+            return "same"
+        higher = self.area_value > self.country_value
+        return "worse" if higher == self.higher_is_worse else "better"
+
+    def notes(self, lang: str = "fi") -> str:
+        """Flags and the comparison with the whole country, in words."""
+        parts = []
+        if self.area_flag in ("partial", "suppressed"):
+            parts.append(t(f"exports.flag_{self.area_flag}", lang))
+        comparison = self.comparison()
+        if comparison in ("worse", "better"):
+            parts.append(t(f"exports.compared_{comparison}", lang))
+        return "; ".join(parts)
+
+
+def format_value(value: float, unit: str, decimals: int, lang: str = "fi") -> str:
+    """Return an indicator value with its unit (``13,7 %``, ``4,2 pv``, ``12 345``)."""
+    text = format_number(value, lang, decimals)
+    if unit == "percent":
+        return f"{text}\u00a0%"
+    if unit == "days":
+        return f"{text}\u00a0{t('exports.unit_days', lang)}"
+    return text
+
+
+def questionnaire_indicator_codes(questionnaire: Questionnaire) -> list[str]:
+    """Return every indicator linked to the questionnaire's themes and questions, in catalogue order."""
+    linked: set[str] = set()
+    for theme in questionnaire.themes:
+        linked.update(theme.indicators)
+        for question in theme.questions:
+            linked.update(question.indicators)
+    return [code for code in load_catalogue().codes() if code in linked]
+
+
+def indicator_rows(db: sqlite_utils.Database, area_id: str, codes: Iterable[str], lang: str = "fi") -> list[IndicatorRow]:
+    """Return the area's latest value of each code beside the whole country's value in the same period."""
+    catalogue = load_catalogue()
+    rows = []
+    for row in area_values(db, area_id, codes=list(codes)):
+        country = db.execute(
+            "SELECT value, flag FROM indicator_values WHERE indicator_code = ? AND region_code = ? AND period = ?",
+            [row["code"], COUNTRY, row["period"]],
+        ).fetchone()
+        indicator = catalogue.get(row["code"])
+        rows.append(IndicatorRow(
+            code=row["code"],
+            name=indicator.name.get(lang),
+            unit=indicator.unit,
+            decimals=indicator.decimals if indicator.decimals is not None else DEFAULT_DECIMALS[indicator.unit],
+            period=row["period"],
+            area_value=row["value"],
+            area_flag=row["flag"],
+            country_value=country[0] if country else None,
+            country_flag=country[1] if country else "suppressed",
+            higher_is_worse=indicator.higher_is_worse,
+            is_demo=row["is_demo"],
+            source=t("exports.demo_note", lang) if row["is_demo"] else indicator.source,
+            caveat=indicator.caveat.get(lang) if indicator.caveat else None,
+        ))
+    return rows
+
+
+# --- discussion points, follow-ups, discussion notes -----------------------------------------------
+
+
+def discussion_points(db: sqlite_utils.Database, round_year: int, area_id: str, user: User) -> list:
+    """Return the area's discussion points from the gaps engine."""
+    from yse_core.gaps.service import points_for_area  # the rules load only when an export needs them
+
+    return list(points_for_area(db, round_year, area_id, user))
+
+
+def round_discussion_points(db: sqlite_utils.Database, round_year: int, user: User) -> dict[str, list]:
+    """Return area id → discussion points for every area of the round."""
+    from yse_core.gaps.service import points_for_round
+
+    return points_for_round(db, round_year, user)
+
+
+def severity_label(severity: str, lang: str = "fi") -> str:
+    """Return a discussion point's severity in words (the raw value when it is not a known level)."""
+    return t(f"exports.severity_{severity}", lang) if severity in SEVERITY_RANK else str(severity)
+
+
+def sorted_points(points: Iterable) -> list:
+    """Return discussion points most severe first, keeping the engine's order within a level."""
+    return sorted(points, key=lambda point: -SEVERITY_RANK.get(point.severity, 0))
+
+
+def point_text(point, lang: str = "fi") -> str:
+    """Return a discussion point as its title and message."""
+    return f"{point.title_in(lang)}: {point.message(lang)}"
+
+
+def theme_title(questionnaire: Questionnaire, theme_id: str | None, lang: str = "fi") -> str:
+    """Return a theme's title; general notes and carried follow-ups get their own names."""
+    if not theme_id or theme_id == GENERAL_NOTES:
+        return t("exports.general_notes", lang)
+    if theme_id == FOLLOW_UP_THEME_ID:
+        return FOLLOW_UP_TEXTS["title"].get(lang) or FOLLOW_UP_TEXTS["title"]["fi"]
+    try:
+        return questionnaire.theme(theme_id).title.get(lang)
+    except KeyError:
+        return str(theme_id)
+
+
+def previous_round_year(db: sqlite_utils.Database, round_year: int) -> int | None:
+    """Return the latest round before this one, if any."""
+    return db.execute("SELECT MAX(year) FROM rounds WHERE year < ?", [round_year]).fetchone()[0]
+
+
+def follow_up_items(db: sqlite_utils.Database, user: User, round_year: int | None, area_id: str | None = None) -> list[dict]:
+    """Return the follow-up items agreed in a round (one area or every area), by area and due date."""
+    if round_year is None:
+        return []
+    items = follow_ups(db, user, round_year, area_id)
+    return sorted(items, key=lambda item: (item["area_name_fi"], item["due"] is None, item["due"] or "", item["id"]))
+
+
+def owner_text(item: dict, lang: str = "fi") -> str:
+    """Return who owns a follow-up item: the side (area or TEM) and the person, if named."""
+    side = t(f"exports.owner_{item['owner_side']}", lang) if item["owner_side"] in ("area", "tem") else item["owner_side"]
+    return f"{side}: {item['owner']}" if item["owner"] else side
