@@ -122,3 +122,21 @@ def test_admin_import_page_lists_the_demo_import(demo_db_path):
     assert bool(history["is_demo"].iloc[0]) is True
     assert history["values"].iloc[0] == 81696
     assert app.button(key="imports-run").disabled  # nothing uploaded yet
+
+
+def test_cli_exports_write_the_briefing_workbook_and_csv(demo_db_path, tmp_path):
+    import docx
+    import openpyxl
+
+    from .test_foundation import run_cli
+
+    assert run_cli("export", "briefing", "--round", "2025", "--area", "helsinki", str(tmp_path / "b.docx"),
+                   db_path=demo_db_path).returncode == 0
+    assert "Helsingin kaupunki" in "\n".join(p.text for p in docx.Document(tmp_path / "b.docx").paragraphs + [
+        c.paragraphs[0] for t in docx.Document(tmp_path / "b.docx").tables for r in t.rows for c in r.cells])
+    assert run_cli("export", "responses", "--round", "2025", str(tmp_path / "w.xlsx"), db_path=demo_db_path).returncode == 0
+    assert len(openpyxl.load_workbook(tmp_path / "w.xlsx").sheetnames) > 3
+    assert run_cli("export", "responses", "--round", "2025", str(tmp_path / "l.csv"), db_path=demo_db_path).returncode == 0
+    assert (tmp_path / "l.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    minutes = run_cli("export", "minutes", "--round", "2025", "--area", "helsinki", str(tmp_path / "m.docx"), db_path=demo_db_path)
+    assert minutes.returncode == 1 and len(minutes.stderr.strip().splitlines()) == 1

@@ -169,6 +169,26 @@ def cmd_fetch_statfin(args) -> str:
     return summary.to_text("fi")
 
 
+CLI_USER = auth.User("cli", "Komentorivi", "admin", None)
+
+
+def cmd_export(args) -> str:
+    from . import exports
+
+    db = _db(args)
+    if args.export_command == "briefing":
+        data = (exports.briefing_docx(db, CLI_USER, args.round, args.area, args.lang) if args.area
+                else exports.briefing_zip(db, CLI_USER, args.round, args.lang))
+    elif args.export_command == "minutes":
+        data = exports.minutes_docx(db, CLI_USER, args.round, args.area, args.lang)
+    elif str(args.out).lower().endswith(".csv"):
+        data = exports.round_long_csv(db, CLI_USER, args.round, args.lang)
+    else:
+        data = exports.round_workbook_xlsx(db, CLI_USER, args.round, args.lang)
+    Path(args.out).write_bytes(data)
+    return f"Kirjoitettu {args.out} ({len(data) // 1024} KiB)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="yse", description="YSE-portaalin ylläpitokomennot")
@@ -253,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(func=cmd_fetch_statfin)
 
     add_gaps_parser(sub)
+
+    export = sub.add_parser("export", help="taustamateriaalit, pöytäkirjat ja työkirjat")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    for name, needs_area in (("briefing", False), ("minutes", True), ("responses", False)):
+        command = export_sub.add_parser(name)
+        command.add_argument("--round", type=int, required=True)
+        command.add_argument("--area", required=needs_area, help="briefing without --area: all areas as one .zip")
+        command.add_argument("--lang", default="fi", choices=("fi", "sv", "en"))
+        command.add_argument("out", help="responses: .xlsx (workbook) or .csv (long format)")
+    export.set_defaults(func=cmd_export)
 
     bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup)")
     bak.add_argument("out")
