@@ -1,0 +1,140 @@
+"""Indicator tables and charts as Streamlit elements: the situation page's parts and the questionnaire's panel.
+
+Reads are cached here, at the edge, keyed by the database path, a data stamp that changes with every
+import or membership change, and the inputs; the core functions they call stay pure.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from yse_core import db as yse_db
+from yse_core.indicators import charts, geo, load_catalogue, situation
+
+from .session import db_path, lang, t
+
+
+def _stamp(db) -> tuple[str, str]:
+    return str(db_path()), situation.data_version(db)
+
+
+def _read(path: str, function, *args):
+    connection = yse_db.connect(path)
+    try:
+        return function(connection, *args)
+    finally:
+        connection.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _key_figures(path: str, stamp: str, area_id: str) -> tuple[list[str], list[dict]]:
+    def read(db, area_id):
+        peers = situation.peer_group(db, area_id)
+        return peers, situation.key_figures(db, area_id, peers=peers)
+    return _read(path, read, area_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _theme_figures(path: str, stamp: str, area_id: str, codes: tuple[str, ...]) -> list[dict]:
+    return _read(path, situation.theme_figures, area_id, list(codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _trend(path: str, stamp: str, area_id: str, code: str, peers: tuple[str, ...]) -> list[dict]:
+    return _read(path, situation.trend, area_id, code, list(peers))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _ranking(path: str, stamp: str, code: str) -> tuple[list[dict], float | None]:
+    def read(db, code):
+        rows = situation.area_ranking(db, code)
+        period = rows[0]["period"] if rows else None
+        return rows, situation.country_value(db, code, period) if period else None
+    return _read(path, read, code)
+
+
+@st.cache_resource(show_spinner=False)
+def area_map() -> dict:
+    """Return the shipped map of the 45 areas (read once per process)."""
+    return geo.load_area_map()
+
+
+def _data_table(frame) -> None:
+    """Show a chart's table alternative, numbers in the reader's locale (12 345,6 in Finnish)."""
+    localized = {column: st.column_config.NumberColumn(format="localized") for column in frame.columns
+                 if frame[column].dtype.kind in "if"}
+    st.dataframe(frame, hide_index=True, column_config=localized)
+
+
+def key_figures(db, area_id: str) -> tuple[list[str], list[dict]]:
+    """Return (peer group ids, key figures) of an area, cached."""
+    return _key_figures(*_stamp(db), area_id)
+
+
+def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[str, str]) -> None:
+    """Show the key figures table, the peer group and the caveats and definitions of the figures shown."""
+    language = lang()
+    st.caption(t("situation.key_figures_caption"))
+    st.table(situation.key_figures_table(figures, language), hide_index=True)
+    if peers:
+        st.caption(t("situation.peers_line", names=", ".join(peer_names.get(p, p) for p in peers)),
+                   help=t("situation.peers_rule", n=len(peers)))
+    else:
+        st.caption(t("situation.no_peers"))
+    with st.expander(t("situation.caveats")):
+        for names, caveat in situation.caveats(figures, language):
+            st.markdown(f"**{names}:** {caveat}")
+        st.markdown(f"**{t('situation.definitions')}**")
+        for figure in figures:
+            st.markdown(f"- **{figure['name'].get(language)}**: {figure['definition'].get(language)}")
+
+
+def render_trend(db, area_id: str, area_label: str, code: str, peers: list[str]) -> None:
+    """Show one indicator's trend for the area, the whole country and the peer group, with its table."""
+    language = lang()
+    points = _trend(*_stamp(db), area_id, code, tuple(peers))
+    labels = charts.series_labels(area_label, peers, points, language)
+    st.plotly_chart(charts.trend_figure(points, code, labels, language), key=f"trend-{code}")
+    with st.expander(t("situation.table_alternative")):
+        _data_table(charts.trend_table(points, labels, language))
+
+
+def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> None:
+    """Show one indicator across all areas as a map and a ranked bar chart, with one table for both."""
+    language = lang()
+    rows, country = _ranking(*_stamp(db), code)
+    indicator = load_catalogue().get(code)
+    period = situation.display_period(rows[0]["period"] if rows else None)
+    values = {row["area_id"]: row["value"] for row in rows}
+    map_column, bar_column = st.columns([1, 1])
+    map_column.plotly_chart(
+        geo.area_map_figure(area_map(), values, indicator.name.get(language), situation.unit_label(indicator.unit, language),
+                            language, names=names, higher_is_worse=indicator.higher_is_worse,
+                            decimals=indicator.decimals, highlight=area_id,
+                            subtitle=t("situation.map_subtitle", period=period),
+                            demo=any(row["is_demo"] for row in rows)),
+        key=f"map-{code}", config=geo.PLOTLY_CONFIG,
+    )
+    bar_column.plotly_chart(charts.area_bar_figure(rows, code, language, highlight=area_id, country_value=country),
+                            key=f"bars-{code}")
+    with st.expander(t("situation.table_alternative")):
+        _data_table(charts.area_bar_table(rows, code, language))
+
+
+def render_theme_indicators(db, area_id: str, codes: list[str]) -> None:
+    """Show a compact table of a theme's indicators (area vs whole country) with the source and demo status."""
+    if not codes or not area_id:
+        return
+    language = lang()
+    figures = _theme_figures(*_stamp(db), area_id, tuple(codes))
+    with st.container(border=True):
+        st.markdown(f"**{t('situation.panel_heading')}**")
+        if not figures:
+            st.caption(t("situation.panel_empty"))
+            return
+        st.table(situation.theme_table(figures, language), hide_index=True)
+        if any(figure["is_demo"] for figure in figures):
+            source = t("situation.panel_demo")
+        else:
+            source = t("situation.panel_caption", sources="; ".join(dict.fromkeys(f["indicator_source"] for f in figures)))
+        st.caption(f"{source} {t('situation.panel_more')}")
