@@ -96,6 +96,10 @@ def _explain(path: Path, error: sqlite3.DatabaseError) -> str:
     return f"Tietokantavirhe ({path}): {error}"
 
 
+def _db_file(db: sqlite_utils.Database) -> Path:
+    return Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+
+
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Run a block as one write transaction (BEGIN IMMEDIATE); nested blocks use savepoints."""
@@ -106,9 +110,13 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         db.conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
-        raise DatabaseError(_explain(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]), error)) from error
+        raise DatabaseError(_explain(_db_file(db), error)) from error
     try:
         yield db
+    except sqlite3.DatabaseError as error:  # read-only file, full disk… inside the block: roll back, explain
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise DatabaseError(_explain(_db_file(db), error)) from error
     except BaseException:
         if db.conn.in_transaction:
             db.conn.rollback()
@@ -119,7 +127,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         except sqlite3.DatabaseError as error:
             if db.conn.in_transaction:
                 db.conn.rollback()
-            raise DatabaseError(_explain(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]), error)) from error
+            raise DatabaseError(_explain(_db_file(db), error)) from error
 
 
 def get_setting(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
