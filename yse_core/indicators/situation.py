@@ -93,9 +93,13 @@ def _load(db: sqlite_utils.Database, codes: Iterable[str], regions: Iterable[str
 
 def data_version(db: sqlite_utils.Database) -> str:
     """Return a short stamp that changes whenever indicator values or area memberships change (a cache key)."""
-    # A new import raises MAX(import_id); a membership change rewrites area_municipalities (new rowids) and is
-    # followed by a recompute; verification flags and names live in areas.
-    values = db.execute("SELECT COUNT(*), COALESCE(MAX(import_id), 0) FROM indicator_values").fetchone()
+    # A membership change rewrites area_municipalities (new rowids); verification flags and names live in areas.
+    # Every write of indicator values is an import (a new imports row) or a recompute (a settings counter):
+    # both are cheap to read, unlike counting the values table on every page run.
+    values = db.execute(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM imports), "
+        "(SELECT COALESCE(value, '0') FROM settings WHERE key = 'values_recomputed')"
+    ).fetchone()
     members = db.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM area_municipalities").fetchone()
     areas = db.execute("SELECT group_concat(id || name_fi || name_sv || membership_verified, ',') FROM areas").fetchone()[0]
     return f"{values[0]}:{values[1]}:{members[0]}:{members[1]}:{zlib.crc32((areas or '').encode()):x}"

@@ -315,6 +315,9 @@ def recompute_areas(db: sqlite_utils.Database) -> dict[str, int]:
     area values imported directly per area (service-process reports, demo data) are kept and used.
     """
     catalogue = load_catalogue()
+    with transaction(db):  # a cheap cache stamp for pages (see situation.data_version)
+        db.execute("INSERT INTO settings(key, value) VALUES ('values_recomputed', '1') "
+                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
     municipal_rows = list(db.execute(
         "SELECT region_code, period, indicator_code, value, flag, import_id FROM indicator_values "
         "WHERE region_level = 'municipality'"
