@@ -14,6 +14,7 @@ from yse_core.compare import (
     round_questions,
     search_text,
 )
+from yse_core.discussions import compare_years
 from yse_core.questionnaire import MEASURE_FIELDS
 from yse_core.rounds import list_rounds
 
@@ -56,3 +57,14 @@ st.dataframe(
     hide_index=True, width="stretch",
     column_config={t("compare.answer"): st.column_config.TextColumn(width="large")},
 )
+
+if len(rounds) > 1:
+    st.subheader(t("compare.years_heading"))
+    by_area: dict[str, dict] = {}
+    for row in compare_years(db, user, question_id):
+        by_area.setdefault(row["area_name_sv" if language == "sv" else "area_name_fi"], {})[str(row["round_year"])] = \
+            format_value(question, row["value"])
+    if by_area:
+        st.dataframe(pd.DataFrame.from_dict(by_area, orient="index").sort_index(axis=1), width="stretch")
+    else:
+        st.caption(t("compare.years_none"))

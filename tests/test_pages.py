@@ -157,3 +157,25 @@ def test_compare_page_shows_a_question_across_areas(demo_db_path):
     table = app.dataframe[-1].value
     assert len(table) == 45
     assert any("5 –" in str(value) for value in table.iloc[:, 2])
+
+
+def test_compare_page_shows_the_same_question_year_over_year(demo_db_path):
+    from datetime import date, timedelta
+    from pathlib import Path
+
+    from yse_core.responses import save_answer
+    from yse_core.rounds import open_round, register_questionnaire
+
+    db = open_db(demo_db_path)
+    user = auth.get_user(db, "demo-helsinki")
+    save_answer(db, user, get_response_row(db, user, 2025, "helsinki")["id"], "trends_process_self", 2, base_version=0)
+    register_questionnaire(db, Path(__file__).resolve().parent.parent / "questionnaires" / "yse-2026.yaml")
+    open_round(db, 2026, "yse-2026@1", date.today() + timedelta(days=30))
+    save_answer(db, user, get_response_row(db, user, 2026, "helsinki")["id"], "trends_process_self", 4, base_version=0)
+    app = logged_in_app(demo_db_path, "demo-reviewer")
+    app.switch_page("pages/compare.py").run()
+    app.selectbox(key="compare-question").set_value("trends_process_self").run()
+    assert not app.exception, app.exception
+    years = app.dataframe[-1].value
+    assert list(years.columns) == ["2025", "2026"]
+    assert years.loc["Helsingin kaupunki", "2025"].startswith("2 –") and years.loc["Helsingin kaupunki", "2026"].startswith("4 –")
