@@ -18,12 +18,23 @@ def login(page, base_url: str, username: str, password: str = "yse-demo", path: 
         page.get_by_role("button", name="Kirjaudu").click()
         try:
             page.get_by_role("button", name="Kirjaudu ulos").wait_for(timeout=12_000)
+            _wait_for_login_cookie(page)
             return
         except PlaywrightTimeout:
             # A rerun started by the cookie component can swallow a click made during the first second
             # after page load (a person would simply click again); a real failure fails the second time.
             if attempt:
                 raise
+
+
+def _wait_for_login_cookie(page, seconds: float = 15.0) -> None:
+    """Wait until the browser holds the login cookie (a component sets it just after the login), so that
+    navigating to another address right away stays logged in."""
+    for _ in range(int(seconds * 10)):
+        if any(cookie["name"] == "yse_auth" for cookie in page.context.cookies()):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the login cookie was not set within 15 s")
 
 
 def settle(page, ms: int = 800) -> None:
