@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from yse_core.errors import AnswerError, ConflictError, YseError
+from yse_core.exports.content import answer_text
 from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
 from yse_core.responses import ResponseContext, answer_history, save_answer
 
@@ -124,25 +125,8 @@ def _take_theirs(response_id: int, question: Question) -> None:
 
 
 def format_value(question: Question, value: object) -> str:
-    """Return an answer as plain text for read-only views and conflict messages."""
-    language = lang()
-    if value is None:
-        return t("q.no_answer")
-    if question.type == "yes_no":
-        return t("q.yes") if value else t("q.no")
-    if question.type == "single":
-        return question.option_label(value, language)
-    if question.type == "multi":
-        return ", ".join(question.option_label(v, language) for v in value)
-    if question.type == "scale":
-        label = question.scale_labels[value - 1].get(language) if question.scale_labels else ""
-        return f"{value} – {label}"
-    if question.type == "number":
-        unit = question.unit.get(language) if question.unit else ""
-        return f"{value:n} {unit}".strip()
-    if question.type == "measures":
-        return t("q.measure_count", count=len(value))
-    return str(value)
+    """Return an answer as plain text for read-only views and conflict messages (the core's wording)."""
+    return answer_text(question, value, lang())
 
 
 def render_question(db, user, context: ResponseContext, question: Question, *, disabled: bool) -> None:
