@@ -9,12 +9,12 @@ import yaml
 from pydantic import ValidationError
 
 from yse_core.indicators.catalogue import Catalogue, load_catalogue
+from yse_core.questionnaire.loader import format_problems as format_problem_list
 from yse_core.questionnaire.models import Questionnaire
 
 from .models import COMPARISONS, CONDITION_TAGS, KINDS, SEVERITIES, GapRuleError, GapRules, Location, Problem, reference_problems
 
 RULES_PATH = Path(__file__).with_name("rules.yaml")
-MAX_REPORTED_PROBLEMS = 10
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
@@ -86,14 +86,8 @@ def parse_rules(
 
 
 def format_problems(source_name: str, problems: list[Problem]) -> str:
-    """``file: rules[3].when.indicator: problem`` for one problem, a list for several."""
-    lines = [f"{path_text(loc)}: {message}" if loc else message for loc, message in problems[:MAX_REPORTED_PROBLEMS]]
-    if len(lines) == 1:
-        return f"{source_name}: {lines[0]}"
-    text = f"{source_name}: {len(problems)} problems:\n" + "\n".join(f"  - {line}" for line in lines)
-    if len(problems) > MAX_REPORTED_PROBLEMS:
-        text += f"\n  - … and {len(problems) - MAX_REPORTED_PROBLEMS} more"
-    return text
+    """``file: rules[3].when.indicator: problem`` for one problem, a list for several (the questionnaire's wording)."""
+    return format_problem_list(source_name, problems, path_text)
 
 
 def path_text(loc: Location) -> str:

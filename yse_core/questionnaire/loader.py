@@ -103,7 +103,7 @@ def load_questionnaire_text(
     try:
         return Questionnaire.model_validate(data, context={"known_indicators": known})
     except ValidationError as error:
-        raise QuestionnaireError(_format_problems(source_name, _problems(error))) from None
+        raise QuestionnaireError(format_problems(source_name, _problems(error))) from None
     except RecursionError:
         raise QuestionnaireError(f"{source_name}: the YAML is nested too deeply") from None
 
@@ -161,8 +161,10 @@ def _parse_yaml(text: str, source_name: str) -> object:
         raise QuestionnaireError(f"{source_name}: the YAML is nested too deeply") from None
 
 
-def _format_problems(source_name: str, problems: list[Problem]) -> str:
-    lines = [f"{_path(loc)}: {message}" if loc else message for loc, message in problems[:MAX_REPORTED_PROBLEMS]]
+def format_problems(source_name: str, problems: list[Problem], path=None) -> str:
+    """``file: place: problem`` for one problem, a numbered list for several; ``path`` turns a location into text."""
+    path = path or _path
+    lines = [f"{path(loc)}: {message}" if loc else message for loc, message in problems[:MAX_REPORTED_PROBLEMS]]
     if len(lines) == 1:
         return f"{source_name}: {lines[0]}"
     text = f"{source_name}: {len(problems)} problems:\n" + "\n".join(f"  - {line}" for line in lines)
