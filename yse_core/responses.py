@@ -12,8 +12,8 @@ from .area_registry import get_area
 from .auth import User
 from .db import now_iso, transaction
 from .errors import AnswerError, ConflictError, NotFound, PermissionDenied
-from .questionnaire import Questionnaire, is_answered, is_visible, missing_required, theme_progress, validate_answer
-from .rounds import get_questionnaire, get_round
+from .questionnaire import Question, Questionnaire, is_answered, is_visible, missing_required, theme_progress, validate_answer
+from .rounds import get_questionnaire, get_round, questionnaire_by_hash
 
 WRITABLE_STATES = ("draft", "reopened")
 
@@ -143,52 +143,84 @@ def save_answer(
     """Validate and store one answer; raise ConflictError if someone saved it since ``base_version``.
 
     ``base_version`` is the version the user's page last read (0 or None when it had no answer).
+    Every keystroke-level change comes through here, so it reads what it needs in one query inside the
+    write transaction (the response, its round and the current answer) and writes three rows: the
+    answer, its history and the response's version. Checking the states inside the transaction also
+    means a save cannot slip in after a concurrent submit or round closing.
     """
-    response = _response_by_id(db, user, response_id)
-    round_row = _require_writer(db, user, response)
-    questionnaire = questionnaire_for_area(db, user, round_row, response["area_id"])
-    try:
-        question = questionnaire.question(question_id)
-    except KeyError:
-        raise AnswerError(f"Kyselyssä ei ole kysymystä '{question_id}'.") from None
-    normalized = validate_answer(question, value, lang=lang)
-    encoded = _encode(normalized)
+    if not user.is_respondent:
+        raise PermissionDenied("Vain alueen omat vastaajat voivat muuttaa vastauksia.")
     with transaction(db):
-        current = db.execute(
-            "SELECT value, version, updated_by, updated_at FROM answers WHERE response_id = ? AND question_id = ?",
-            [response_id, question_id],
+        row = db.conn.execute(
+            """SELECT r.area_id, r.round_year, r.state, ro.state, ro.questionnaire_key, q.file_hash, a.value,
+                      a.version, a.updated_by, a.updated_at
+               FROM responses r JOIN rounds ro ON ro.year = r.round_year
+               JOIN questionnaires q ON q.key = ro.questionnaire_key
+               LEFT JOIN answers a ON a.response_id = r.id AND a.question_id = ?
+               WHERE r.id = ?""",
+            [question_id, response_id],
         ).fetchone()
-        if current is None and encoded is None:
+        if row is None:
+            raise NotFound(f"Vastausta {response_id} ei ole.")
+        area_id, round_year, response_state, round_state, questionnaire_key = row[:5]
+        user.require_area(area_id)
+        if round_state != "open":
+            raise PermissionDenied(f"Kierros {round_year} on suljettu; vastauksia ei voi enää muuttaa.")
+        if response_state not in WRITABLE_STATES:
+            raise PermissionDenied("Vastaus on lähetetty. TEM voi avata sen uudelleen muokattavaksi.")
+        question = _question_for_save(db, user, round_year, (questionnaire_key, row[5]), area_id, question_id)
+        normalized = validate_answer(question, value, lang=lang)
+        encoded = _encode(normalized)
+        current_value, current_version, current_by, current_at = row[6], row[7] or 0, row[8], row[9]
+        exists = row[7] is not None
+        if not exists and encoded is None:
             # Clearing a question that was never answered changes nothing: no row, no history.
             return Answer(question_id, None, 0, "", "")
-        current_version = current[1] if current else 0
-        if current and current[0] == encoded:
-            return Answer(question_id, normalized, current_version, current[2], current[3])
+        if exists and current_value == encoded:
+            return Answer(question_id, normalized, current_version, current_by, current_at)
         if (base_version or 0) != current_version:
-            if current is None:  # a stale base version from another page or response
+            if not exists:  # a stale base version from another page or response
                 raise ConflictError("Vastaus on muuttunut; lataa sivu uudelleen.",
                                     current={"value": None, "updated_by": None, "updated_at": None, "version": 0})
             raise ConflictError(
-                f"{current[2]} tallensi tähän kysymykseen toisen vastauksen {current[3]}.",
-                current={"value": _decode(current[0]), "updated_by": current[2], "updated_at": current[3],
+                f"{current_by} tallensi tähän kysymykseen toisen vastauksen {current_at}.",
+                current={"value": _decode(current_value), "updated_by": current_by, "updated_at": current_at,
                          "version": current_version},
             )
         at = now_iso()
         new_version = current_version + 1
-        db.execute(
+        execute = db.conn.execute
+        execute(
             """INSERT INTO answers(response_id, question_id, value, updated_by, updated_at, version)
                VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT(response_id, question_id) DO UPDATE SET value = excluded.value,
                  updated_by = excluded.updated_by, updated_at = excluded.updated_at, version = excluded.version""",
             [response_id, question_id, encoded, user.username, at, new_version],
         )
-        db.execute(
+        execute(
             """INSERT INTO answer_history(response_id, question_id, old_value, new_value, changed_by, changed_at, version)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [response_id, question_id, current[0] if current else None, encoded, user.username, at, new_version],
+            [response_id, question_id, current_value, encoded, user.username, at, new_version],
         )
-        db.execute("UPDATE responses SET updated_at = ?, version = version + 1 WHERE id = ?", [at, response_id])
+        execute("UPDATE responses SET updated_at = ?, version = version + 1 WHERE id = ?", [at, response_id])
     return Answer(question_id, normalized, new_version, user.username, at)
+
+
+def _question_for_save(
+    db: sqlite_utils.Database, user: User, round_year: int, questionnaire: tuple[str, str], area_id: str,
+    question_id: str,
+) -> Question:
+    """The question being answered: from the round's questionnaire (key, file hash), or the carried follow-up theme."""
+    from .discussions import FOLLOW_UP_QUESTION_PREFIX
+
+    if question_id.startswith(FOLLOW_UP_QUESTION_PREFIX):  # built per area from last round's items
+        found = questionnaire_for_area(db, user, get_round(db, round_year), area_id)
+    else:
+        found = questionnaire_by_hash(db, *questionnaire)
+    try:
+        return found.question(question_id)
+    except KeyError:
+        raise AnswerError(f"Kyselyssä ei ole kysymystä '{question_id}'.") from None
 
 
 def answer_history(db: sqlite_utils.Database, user: User, response_id: int, question_id: str) -> list[dict]:

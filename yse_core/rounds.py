@@ -67,12 +67,30 @@ def _parse_definition(definition: str) -> Questionnaire:
     return Questionnaire.model_validate_json(definition)
 
 
+_BY_HASH: dict[tuple[str, str], Questionnaire] = {}
+
+
 def get_questionnaire(db: sqlite_utils.Database, key: str) -> Questionnaire:
-    """Return a stored questionnaire version (parsed once per distinct definition)."""
-    row = db.execute("SELECT definition FROM questionnaires WHERE key = ?", [key]).fetchone()
+    """Return a stored questionnaire version (parsed once per distinct definition).
+
+    Every answer save asks for it, so the lookup reads only the key's file hash; the definition text
+    (tens of kilobytes) is read and parsed once per (key, hash) in the process.
+    """
+    row = db.execute("SELECT file_hash FROM questionnaires WHERE key = ?", [key]).fetchone()
     if not row:
         raise NotFound(f"Kyselyä {key} ei ole ladattu.")
-    return _parse_definition(row[0])
+    return questionnaire_by_hash(db, key, row[0])
+
+
+def questionnaire_by_hash(db: sqlite_utils.Database, key: str, digest: str) -> Questionnaire:
+    """Return the stored questionnaire ``key`` whose file hash is ``digest`` (as read by the caller's query)."""
+    cached = _BY_HASH.get((key, digest))
+    if cached is None:
+        row = db.execute("SELECT definition FROM questionnaires WHERE key = ? AND file_hash = ?", [key, digest]).fetchone()
+        if not row:
+            raise NotFound(f"Kyselyä {key} ei ole ladattu.")
+        cached = _BY_HASH[(key, digest)] = _parse_definition(row[0])
+    return cached
 
 
 def open_round(

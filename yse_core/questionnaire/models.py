@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -379,10 +380,15 @@ class Questionnaire(_Strict):
 
     def question(self, question_id: str) -> Question:
         """The question with this id; ``KeyError`` if there is none."""
-        for _theme, question in self.questions():
-            if question.id == question_id:
-                return question
-        raise KeyError(f"questionnaire {self.id}@{self.version} has no question '{question_id}'")
+        try:
+            return self._question_index[question_id]
+        except KeyError:
+            raise KeyError(f"questionnaire {self.id}@{self.version} has no question '{question_id}'") from None
+
+    @cached_property
+    def _question_index(self) -> dict[str, Question]:
+        # Every answer save looks a question up; the model is frozen, so the index is built once.
+        return dict(self.questions_by_id())
 
     def theme(self, theme_id: str) -> Theme:
         """The theme with this id; ``KeyError`` if there is none."""
