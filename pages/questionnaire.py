@@ -1,16 +1,30 @@
-"""Respondent: the pre-discussion questionnaire, one theme at a time, saved as answers change."""
+"""Respondent: the pre-discussion questionnaire, one theme at a time, saved as answers change.
+
+Answering is the page's hot path. Each question (but the measures, saved through forms) is a fragment of
+its own (``question_fragment``): editing an answer reruns that question only, not the router, the login
+component, the indicator panel and the other questions. Its callback reruns the whole page when the save
+changed anything else the page shows (``page_signature``: the progress, which questions are visible, the
+theme's discussion points), so a first answer, which moves the progress, still redraws everything.
+"""
 
 import streamlit as st
 
 from ui.comments_view import group_by_question, render_threads
-from ui.gaps_view import render_points
+from ui.gaps_view import context_points, render_points
 from ui.indicators_panel import render_theme_indicators
-from ui.questionnaire_form import KEY_THEME, local_time, render_history, render_question, visible_questions
+from ui.questionnaire_form import (
+    KEY_PAGE_SIGNATURE,
+    KEY_THEME,
+    page_signature,
+    question_fragment,
+    render_history,
+    render_question,
+    visible_questions,
+)
 from ui.session import area_name, get_db, require_role, show_error, t
 from ui.session import lang as current_lang
 from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
-from yse_core.gaps.service import points_for_area
 from yse_core.responses import SubmitIncomplete, load_context, progress, submit, theme_saved_at
 from yse_core.rounds import current_round
 
@@ -22,21 +36,20 @@ if round_row is None:
     st.stop()
 context = load_context(db, user, round_row["year"], user.area_id)
 questionnaire, language = context.questionnaire, current_lang()
-writable = context.writable
+themes = {theme.id: theme for theme in questionnaire.themes}
+if st.session_state.get(KEY_THEME) not in themes:  # first run of a session: the theme in the URL survives a reload
+    requested = st.query_params.get("teema")
+    st.session_state[KEY_THEME] = requested if requested in themes else questionnaire.themes[0].id
+theme = themes[st.session_state[KEY_THEME]]
 
 st.title(questionnaire.title.get(language))
 st.caption(t("q.header", area=area_name(context.area), year=round_row["year"], deadline=round_row["deadline"]))
 overall = progress(context)
 st.progress(overall["share"], text=t("q.progress", answered=overall["answered"], visible=overall["visible"]))
-if not writable:
+if not context.writable:
     st.info(t("q.read_only_" + context.response["state"]) if context.response["state"] in ("submitted", "discussed")
             else t("q.round_closed"))
-
-themes = {theme.id: theme for theme in questionnaire.themes}
 progress_by_theme = {row["theme_id"]: row for row in overall["themes"]}
-if st.session_state.get(KEY_THEME) not in themes:  # first run of a session: the theme in the URL survives a reload
-    requested = st.query_params.get("teema")
-    st.session_state[KEY_THEME] = requested if requested in themes else questionnaire.themes[0].id
 
 
 def theme_label(theme_id: str) -> str:
@@ -45,41 +58,47 @@ def theme_label(theme_id: str) -> str:
     return f"{mark}{themes[theme_id].title.get(language)} ({row['answered']}/{row['visible']})"
 
 
-theme_id = st.sidebar.radio(t("q.themes"), list(themes), key=KEY_THEME, format_func=theme_label)
-theme = themes[theme_id]
-st.query_params["teema"] = theme_id
-saved_at = theme_saved_at(db, user, context)
-
+st.sidebar.radio(t("q.themes"), list(themes), key=KEY_THEME, format_func=theme_label)
+st.query_params["teema"] = theme.id
 st.header(theme.title.get(language))
 if theme.intro:
     st.markdown(theme.intro.get(language))
 render_theme_indicators(db, context.area["id"], theme.indicators)
-theme_points = [point for point in points_for_area(db, round_row["year"], context.area["id"], user) if point.theme == theme.id]
+
+
+theme_points = [point for point in context_points(db, context) if point.theme == theme.id]
 with st.expander(f"{t('gaps.heading_respondent')} ({len(theme_points)})", expanded=bool(theme_points)):
     st.caption(t("gaps.respondent_help"))
     render_points(theme_points)
-st.caption(t("q.saved_at", when=local_time(saved_at[theme.id])) if saved_at[theme.id] else t("q.not_saved_yet"))
+if not theme_saved_at(db, user, context)[theme.id]:
+    st.caption(t("q.not_saved_yet"))
 st.caption(t("q.autosave_note"))
 comments_by_question = group_by_question(comment_threads(db, user, context.response["id"], include_resolved=False))
+st.session_state[KEY_PAGE_SIGNATURE] = page_signature(db, user, context, theme.id)
 for question in visible_questions(context, theme):
-    render_question(db, user, context, question, disabled=not writable)
+    if question.type == "measures":  # saved through forms that redraw the page
+        render_question(db, user, context, question, disabled=not context.writable)
+    else:  # always a fragment: a widget moved into one on a later run would lose the keyboard focus
+        question_fragment(db, user, context, question, not context.writable)
     if question.id in comments_by_question:
         render_threads(db, user, comments_by_question[question.id])
 
-index = list(themes).index(theme_id)
+index = list(themes).index(theme.id)
 previous_col, next_col = st.columns(2)
-if index > 0 and previous_col.button(t("q.previous"), key="q-prev"):
-    st.session_state[KEY_THEME] = list(themes)[index - 1]
-    st.rerun()
-if index < len(themes) - 1 and next_col.button(t("q.next"), key="q-next", type="primary"):
-    st.session_state[KEY_THEME] = list(themes)[index + 1]
-    st.rerun()
+if index > 0:
+    previous_col.button(t("q.previous"), key="q-prev", on_click=st.session_state.__setitem__,
+                        args=(KEY_THEME, list(themes)[index - 1]))
+if index < len(themes) - 1:
+    next_col.button(t("q.next"), key="q-next", type="primary", on_click=st.session_state.__setitem__,
+                    args=(KEY_THEME, list(themes)[index + 1]))
 
-with st.expander(t("q.history")):
-    render_history(db, user, context, theme)
+history = st.expander(t("q.history"), key=f"q-history-open-{theme.id}", on_change="rerun")
+if history.open:  # read the history only when someone looks at it
+    with history:
+        render_history(db, user, context, theme)
 
 st.divider()
-if writable:
+if context.writable:
     st.subheader(t("q.submit_heading"))
     st.caption(t("q.submit_help"))
     if st.button(t("q.submit"), type="primary", key="q-submit"):

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from ui.gaps_view import SEVERITY_MARK
+from ui.gaps_view import SEVERITY_MARK, round_points
 from ui.questionnaire_form import local_time
 from ui.session import area_name, get_db, require_role, t
 from ui.session import lang as current_lang
-from yse_core.gaps.service import heatmap_data, points_for_round
+from yse_core.gaps.service import heatmap_data
 from yse_core.responses import round_overview
 from yse_core.rounds import get_questionnaire, list_rounds
 
@@ -31,7 +31,7 @@ states = ["draft", "reopened", "submitted", "discussed"]
 chosen_states = st.multiselect(t("overview.states"), states, default=states, format_func=lambda s: t(f"state.{s}"),
                                key="overview-states")
 themes = get_questionnaire(db, next(r for r in rounds if r["year"] == year)["questionnaire_key"]).themes
-heat = heatmap_data(points_for_round(db, year, user), themes)
+heat = heatmap_data(round_points(db, user, year), themes)
 rows = [row for row in all_rows if row["state"] in chosen_states and (region is None or row["region"] == region)
         and (heat.loc[row["area_id"]].max() if row["area_id"] in heat.index else 0) >= min_level]
 

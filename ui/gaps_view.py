@@ -2,13 +2,72 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
+
 import streamlit as st
 
-from .session import lang, t
+from yse_core import db as yse_db
+from yse_core.gaps.service import area_figures, points_for_context, points_for_round
+from yse_core.indicators import situation
+
+from .session import db_path, lang, t
 
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "info": ":material/info:"}
 SEVERITY_MARK = {3: "●●● ", 2: "●● ", 1: "● ", 0: ""}
 SEVERITY_BY_LEVEL = {3: "high", 2: "medium", 1: "info"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _figures(path: str, stamp: str, area_id: str) -> dict:
+    """The figures the rules read for an area: they change only with an import (``stamp``), so read them once.
+
+    A plain LRU rather than ``st.cache_data``: it is asked on every answer save, and the figures are
+    frozen dataclasses that ``points_for_context`` only reads (st.cache_data's hashing and copying cost
+    more than the evaluation itself).
+    """
+    connection = yse_db.connect(path)
+    try:
+        return area_figures(connection, area_id)
+    finally:
+        connection.close()
+
+
+def context_points(db, context) -> list:
+    """Return the discussion points of a loaded response; the figures come from the per-import cache."""
+    return points_for_context(context, _figures(str(db_path()), situation.data_version(db), context.area["id"]))
+
+
+_ROUND_POINTS: OrderedDict[tuple, list] = OrderedDict()
+_ROUND_POINTS_LOCK = threading.Lock()
+_ROUND_POINTS_MAX = 5000  # ten rounds of 450 areas
+
+
+def round_points(db, user, round_year: int) -> dict[str, list]:
+    """Area id → discussion points of a round for the areas the user may read, re-evaluating only what changed.
+
+    An area's points depend on its answers (its response's version goes up with every save), the figures
+    (the data stamp changes with every import or membership change) and the rules (fixed per process).
+    The round overview reruns on every filter click; keeping each area's points under that key means a
+    rerun evaluates only the areas whose answers changed since, instead of every area of the round.
+    """
+    path, stamp = str(db_path()), situation.data_version(db)
+    versions = {area_id: version for area_id, version in db.execute(
+        "SELECT area_id, version FROM responses WHERE round_year = ?", [round_year]) if user.can_read_area(area_id)}
+    keys = {area_id: (path, stamp, round_year, area_id, version) for area_id, version in versions.items()}
+    with _ROUND_POINTS_LOCK:
+        found = {area_id: _ROUND_POINTS[key] for area_id, key in keys.items() if key in _ROUND_POINTS}
+    missing = [area_id for area_id in keys if area_id not in found]
+    if missing:
+        fresh = points_for_round(db, round_year, user, area_ids=missing)
+        with _ROUND_POINTS_LOCK:
+            for area_id, points in fresh.items():
+                _ROUND_POINTS[keys[area_id]] = points
+            while len(_ROUND_POINTS) > _ROUND_POINTS_MAX:
+                _ROUND_POINTS.popitem(last=False)
+        found.update(fresh)
+    return {area_id: found[area_id] for area_id in sorted(found)}
 
 
 def severity_label(level: int) -> str:

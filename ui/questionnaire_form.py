@@ -7,11 +7,14 @@ import math
 import pandas as pd
 import streamlit as st
 
+from yse_core import auth
 from yse_core.errors import AnswerError, ConflictError, YseError
 from yse_core.exports.content import answer_text
+from yse_core.gaps.service import questions_read
 from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
-from yse_core.responses import ResponseContext, answer_history, save_answer
+from yse_core.responses import ResponseContext, answer_history, load_context, progress, save_answer
 
+from .gaps_view import context_points
 from .session import lang, t
 
 # Session-state keys, defined once.
@@ -19,6 +22,20 @@ KEY_THEME = "yse_theme"
 KEY_BASE_VERSIONS = "yse_base_versions"
 KEY_CONFLICTS = "yse_conflicts"
 KEY_ERRORS = "yse_answer_errors"
+KEY_PAGE_SIGNATURE = "yse_page_signature"  # what the page showed around the questions (see page_signature)
+KEY_SAVED = "yse_saved_now"  # question id → when this session last saved it, shown under the question
+
+
+def live_user(db, user):
+    """Return the session's user as the database has it now, or rerun the whole app to log a locked user out.
+
+    A fragment rerun (and a callback before it) skips app.py, where every full run re-checks the account;
+    this is that check. ``st.rerun()`` asks for a full run also from a callback.
+    """
+    try:
+        return auth.session_user(db, user.username)
+    except YseError:
+        st.rerun()
 
 
 def widget_key(response_id: int, question_id: str) -> str:
@@ -82,6 +99,7 @@ def measures_rows(frame: pd.DataFrame) -> list[dict] | None:
 
 
 def _save(db, user, response_id: int, question: Question, value: object) -> bool:
+    user = live_user(db, user)  # a callback in a fragment runs without app.py's check of the account
     bases, conflicts, errors = _state(KEY_BASE_VERSIONS), _state(KEY_CONFLICTS), _state(KEY_ERRORS)
     try:
         answer = save_answer(db, user, response_id, question.id, value, base_version=bases.get(question.id, 0), lang=lang())
@@ -98,12 +116,42 @@ def _save(db, user, response_id: int, question: Question, value: object) -> bool
     bases[question.id] = answer.version
     errors.pop(question.id, None)
     conflicts.pop(question.id, None)
+    if answer.updated_at:
+        _state(KEY_SAVED)[question.id] = answer.updated_at
     return True
 
 
-def _on_change(db, user, response_id: int, question: Question) -> None:
+def _on_change(db, user, context: ResponseContext, question: Question, in_fragment: bool = False) -> None:
+    """Save a changed widget; in a question fragment, rerun the whole page if the save changed more.
+
+    A fragment reruns only its question after this callback. When the save also moved the progress, showed
+    or hid a question or changed a discussion point, the callback asks for the whole page instead.
+    """
+    response_id = context.response["id"]
     raw = st.session_state[widget_key(response_id, question.id)]
-    _save(db, user, response_id, question, from_widget(question, raw))
+    if not _save(db, user, response_id, question, from_widget(question, raw)) or not in_fragment:
+        return
+    signature = st.session_state.get(KEY_PAGE_SIGNATURE)
+    if signature is None:
+        return
+    fresh = load_context(db, user, context.response["round_year"], context.response["area_id"])
+    same_points = None if question.id in questions_read() else signature[3]
+    if page_signature(db, user, fresh, signature[0], points=same_points) != signature:
+        st.rerun()  # from a callback: the whole page
+
+
+def page_signature(db, user, context: ResponseContext, theme_id: str, *, points: tuple | None = None) -> tuple:
+    """What the page shows around a theme's answers: progress, visible questions, the theme's discussion points.
+
+    ``points`` passes the previous signature's points when the changed question is read by no rule.
+    """
+    counts = tuple((row["theme_id"], row["answered"], row["visible"]) for row in progress(context)["themes"])
+    theme = context.questionnaire.theme(theme_id)
+    visible = tuple(question.id for question in visible_questions(context, theme))
+    if points is None:
+        points = tuple((point.rule_id, point.severity, point.message(lang())) for point in context_points(db, context)
+                       if point.theme == theme_id)
+    return theme_id, counts, visible, points
 
 
 def _keep_mine(db, user, response_id: int, question: Question) -> None:
@@ -129,7 +177,18 @@ def format_value(question: Question, value: object) -> str:
     return answer_text(question, value, lang())
 
 
-def render_question(db, user, context: ResponseContext, question: Question, *, disabled: bool) -> None:
+@st.fragment
+def question_fragment(db, user, context: ResponseContext, question: Question, disabled: bool) -> None:
+    """One answered question as its own fragment: a change reruns just this question, unless the callback asks for more.
+
+    The captured ``context`` may be older than the last save; it only seeds a widget the session has not
+    seen yet, which the page's full run does with fresh answers.
+    """
+    render_question(db, user, context, question, disabled=disabled, in_fragment=True)  # _save checks the account
+
+
+def render_question(db, user, context: ResponseContext, question: Question, *, disabled: bool,
+                    in_fragment: bool = False) -> None:
     """Render one question as a widget that saves on change, with its error or conflict."""
     language = lang()
     response_id = context.response["id"]
@@ -142,7 +201,7 @@ def render_question(db, user, context: ResponseContext, question: Question, *, d
         st.session_state[key] = to_widget(question, stored.value if stored else None)
     label = question.text.get(language) + (" *" if question.required else "")
     help_text = question.help.get(language) if question.help else None
-    callback = {"on_change": _on_change, "args": (db, user, response_id, question), "disabled": disabled}
+    callback = {"on_change": _on_change, "args": (db, user, context, question, in_fragment), "disabled": disabled}
 
     if question.type == "text":
         st.text_input(label, key=key, help=help_text, **callback)
@@ -223,7 +282,8 @@ def _measure_fields(row: dict, key: str, language: str) -> dict:
     values = {"name": st.text_input(label("name"), value=row.get("name") or "", key=f"{key}-name")}
     groups = fields["target_groups"].options
     values["target_groups"] = st.multiselect(label("target_groups"), list(groups), default=row.get("target_groups") or [],
-                                             format_func=lambda g: groups[g].get(language), key=f"{key}-groups")
+                                             format_func=lambda g: groups[g].get(language), key=f"{key}-groups",
+                                             placeholder=t("q.choose_many"))
     values["start_date"] = st.text_input(label("start_date"), value=row.get("start_date") or "", help=help_of("start_date"),
                                          placeholder="2025-01-31", key=f"{key}-start")
     for name in ("resources", "impact_indicator", "baseline", "target"):
@@ -244,6 +304,9 @@ def _save_rows(db, user, context, question, rows: list[dict]) -> None:
 
 
 def _render_feedback(db, user, response_id: int, question: Question) -> None:
+    saved = _state(KEY_SAVED).get(question.id)
+    if saved and question.id not in _state(KEY_ERRORS) and question.id not in _state(KEY_CONFLICTS):
+        st.caption(t("q.saved_now", when=_local_time(saved)))
     error = _state(KEY_ERRORS).get(question.id)
     if error:
         st.error(error, icon=":material/error:")

@@ -18,7 +18,7 @@ from yse_core.indicators.aggregate import COUNTRY
 from yse_core.indicators.catalogue import Catalogue, load_catalogue
 from yse_core.indicators.store import area_values, latest_period
 from yse_core.questionnaire.models import Theme
-from yse_core.responses import load_context
+from yse_core.responses import ResponseContext, load_context
 from yse_core.rounds import get_questionnaire, get_round
 
 from .evaluate import DiscussionPoint, IndicatorFigure, evaluate
@@ -34,6 +34,28 @@ def points_for_area(
     """The discussion points of one area in a round, if the user may read the area."""
     rules = rules or shipped_rules()
     context = load_context(db, user, round_year, area_id)
+    return points_for_context(context, area_figures(db, area_id, rules), rules)
+
+
+def points_for_context(
+    context: ResponseContext, figures: Mapping[str, IndicatorFigure], rules: GapRules | None = None
+) -> list[DiscussionPoint]:
+    """The discussion points of a loaded response (read permission checked by ``load_context``) with its figures.
+
+    Pages call this on every answer change with figures cached per data stamp (``area_figures``
+    only changes with an import), so only the pure evaluation runs each time.
+    """
+    return evaluate(rules or shipped_rules(), context.area, context.values, dict(figures), context.questionnaire)
+
+
+def questions_read(rules: GapRules | None = None) -> frozenset[str]:
+    """The question ids any rule reads: an answer to another question cannot change a discussion point."""
+    return frozenset(question for rule in (rules or shipped_rules()).rules for question in rule.questions)
+
+
+def area_figures(db: sqlite_utils.Database, area_id: str, rules: GapRules | None = None) -> dict[str, IndicatorFigure]:
+    """The figures the rules read for one area and the whole country, from the latest monthly period."""
+    rules = rules or shipped_rules()
     catalogue = load_catalogue()
     codes = needed_codes(rules, catalogue)
     period = latest_period(db)
@@ -43,36 +65,40 @@ def points_for_area(
     else:
         area_rows = _rows(area_values(db, area_id, period, codes))
         country_rows = _rows(area_values(db, COUNTRY, period, codes))
-    figures = build_figures(catalogue, rules.indicator_codes(), period, area_rows, country_rows)
-    return evaluate(rules, context.area, context.values, figures, context.questionnaire)
+    return build_figures(catalogue, rules.indicator_codes(), period, area_rows, country_rows)
 
 
 def points_for_round(
-    db: sqlite_utils.Database, round_year: int, user: User, rules: GapRules | None = None
+    db: sqlite_utils.Database, round_year: int, user: User, rules: GapRules | None = None,
+    area_ids: Iterable[str] | None = None,
 ) -> dict[str, list[DiscussionPoint]]:
     """Area id → discussion points for every area of the round the user may read (a respondent: their own).
 
-    Reads the round's answers in one query and the latest period's figures in another.
+    ``area_ids`` limits the evaluation to those areas (a page that keeps the other areas' points from an
+    earlier run). Reads the round's answers in one query and the latest period's figures in another.
     """
     rules = rules or shipped_rules()
     round_row = get_round(db, round_year)
     questionnaire = get_questionnaire(db, round_row["questionnaire_key"])
     catalogue = load_catalogue()
     codes = needed_codes(rules, catalogue)
+    wanted = None if area_ids is None else set(area_ids)
     areas = {
         row["id"]: {**row, "uusimaa": bool(row["uusimaa"]), "membership_verified": bool(row["membership_verified"])}
         for row in db.query(
             "SELECT a.* FROM responses r JOIN areas a ON a.id = r.area_id WHERE r.round_year = ? ORDER BY a.id",
             [round_year],
         )
-        if user.can_read_area(row["id"])
+        if user.can_read_area(row["id"]) and (wanted is None or row["id"] in wanted)
     }
     answers: dict[str, dict[str, object]] = {area_id: {} for area_id in areas}
-    for area_id, question_id, value in db.execute(
-        "SELECT r.area_id, x.question_id, x.value FROM answers x JOIN responses r ON r.id = x.response_id "
-        "WHERE r.round_year = ?",
-        [round_year],
-    ):
+    sql = ("SELECT r.area_id, x.question_id, x.value FROM answers x JOIN responses r ON r.id = x.response_id "
+           "WHERE r.round_year = ?")
+    params: list = [round_year]
+    if wanted is not None and len(areas) < 100:  # a few changed areas: read just theirs
+        sql += f" AND r.area_id IN ({', '.join('?' for _ in areas)})"
+        params += list(areas)
+    for area_id, question_id, value in db.execute(sql, params):
         if area_id in answers and value is not None:
             answers[area_id][question_id] = json.loads(value)
     period = latest_period(db)
