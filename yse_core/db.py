@@ -374,3 +374,16 @@ def _m0004(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0005_values_period_index")
+def _m0005(db: sqlite_utils.Database) -> None:
+    # "The latest month with any value (of a code)" is asked on most pages; without an index on the period
+    # it reads the whole values table (millions of rows at ten times the demo scale).
+    _run_script(
+        db,
+        """
+        CREATE INDEX IF NOT EXISTS idx_values_period ON indicator_values(period);
+        CREATE INDEX IF NOT EXISTS idx_values_code_period ON indicator_values(indicator_code, period)
+        """,
+    )

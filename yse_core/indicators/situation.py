@@ -338,9 +338,11 @@ def trend(db: sqlite_utils.Database, area_id: str, code: str, peers: Sequence[st
 def area_ranking(db: sqlite_utils.Database, code: str, period: str | None = None) -> list[dict]:
     """Return every area's value of one code in a period (latest by default), highest first, missing last."""
     if period is None:
-        period = db.execute(
-            "SELECT MAX(period) FROM indicator_values WHERE indicator_code = ? AND region_level = 'area'", [code]
-        ).fetchone()[0]
+        row = db.execute(  # newest first along idx_values_code_period
+            "SELECT period FROM indicator_values WHERE indicator_code = ? AND region_level = 'area' "
+            "ORDER BY period DESC LIMIT 1", [code]
+        ).fetchone()
+        period = row[0] if row else None
     rows = list(db.query(
         """SELECT a.id AS area_id, a.name_fi, a.name_sv, v.value, v.flag, COALESCE(v.is_demo, 0) AS is_demo
            FROM areas a LEFT JOIN indicator_values v

@@ -421,12 +421,14 @@ def area_values(
 
 def latest_period(db: sqlite_utils.Database, code: str | None = None) -> str | None:
     """Return the latest monthly period (``YYYY-MM``) with any value, or for one code."""
-    sql = "SELECT MAX(period) FROM indicator_values WHERE length(period) = 7"
+    # Newest first along idx_values_period (or idx_values_code_period): stops at the first monthly row instead of reading them all.
+    sql = "SELECT period FROM indicator_values WHERE length(period) = 7"
     params: list = []
     if code:
         sql += " AND indicator_code = ?"
         params.append(code)
-    return db.execute(sql, params).fetchone()[0]
+    row = db.execute(sql + " ORDER BY period DESC LIMIT 1", params).fetchone()
+    return row[0] if row else None
 
 
 def series(db: sqlite_utils.Database, region_codes: Iterable[str], code: str) -> list[dict]:
