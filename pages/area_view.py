@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.comments_view import group_by_question, render_new_comment_form, render_threads
-from ui.gaps_view import SEVERITY_MARK, render_points
+from ui.gaps_view import SEVERITY_MARK, context_points, render_points
 from ui.indicators_panel import render_theme_indicators
 from ui.questionnaire_form import local_time, render_readonly_answer, visible_questions
 from ui.session import area_name, get_db, require_role, show_error, t
@@ -11,7 +11,6 @@ from ui.session import lang as current_lang
 from yse_core.area_registry import list_areas
 from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
-from yse_core.gaps.service import points_for_area
 from yse_core.responses import load_context, progress, reopen
 from yse_core.rounds import list_rounds
 
@@ -56,12 +55,16 @@ with st.expander(t("comments.whole_response") + (f" ({len(comments_by_question.g
     render_threads(db, user, comments_by_question.get(None, []))
     render_new_comment_form(db, user, response_id, None, "whole")
 
-points = points_for_area(db, year, area_id, user)
+points = context_points(db, context)  # figures cached per data stamp
 for theme in context.questionnaire.themes:
     questions = visible_questions(context, theme)
     theme_points = [point for point in points if point.theme == theme.id]
     marker = SEVERITY_MARK[max((point.rank for point in theme_points), default=0)]
-    with st.expander(f"{marker}{theme.title.get(language)}", expanded=st.query_params.get("teema") == theme.id):
+    expander = st.expander(f"{marker}{theme.title.get(language)}", expanded=st.query_params.get("teema") == theme.id,
+                           key=f"view-open-{area_id}-{year}-{theme.id}", on_change="rerun")
+    if not expander.open:  # a closed theme costs nothing: its answers, figures and forms are drawn when opened
+        continue
+    with expander:
         answers_col, side_col = st.columns([3, 2])
         with side_col:
             st.markdown(f"**{t('gaps.heading')}**")
