@@ -1,12 +1,15 @@
-"""Speed figures for the portal: page reruns, answer saves and an indicator import, against an empty page.
+"""Speed and memory figures for the portal: page reruns against an empty page, saves, imports, exports, peak RSS.
 
-Run with ``make bench`` or ``python -m tests.bench [--runs N] [--quick] [--only TEXT] [--stock-apptest]``.
-Figures are measured and reported, never asserted; docs/benchmarks.md says what each one means. The table
-goes to stdout, progress to stderr, and everything (with the raw samples) to ``bench-results/latest.json``.
+Run with ``make bench`` or ``python -m tests.bench [--runs N] [--quick] [--only TEXT] [--scales 1,10]
+[--stock-apptest]``. Every figure is measured at demo scale ("[1×]") and at ten times the scale ("[10×]":
+450 areas, 5 rounds of 60 questions, 10 years of monthly statistics, built by ``tests/scale_data.py``),
+and the portal server's peak memory is read at both. Figures are measured and reported, never asserted;
+docs/benchmarks.md says what each one means. The table goes to stdout, progress to stderr, and everything
+(with the raw samples) to ``bench-results/latest.json``.
 
 To add a figure, write a function ``bench_something(bench: Bench) -> list[Result]`` and append it to
-``BENCHMARKS`` (the hooks for later issues are at the end of that list). A function that raises is
-reported as n/a with the error; it does not stop the others.
+``BENCHMARKS``; it runs once per scale, with ``bench.scale`` set and ``bench.fresh_db`` copying that
+scale's database. A function that raises is reported as n/a with the error; it does not stop the others.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import contextlib
 import gc
 import inspect
+import io
 import json
 import math
 import os
@@ -26,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +41,8 @@ RESULTS = ROOT / "bench-results" / "latest.json"
 INDICATOR_FILE = ROOT / "tests" / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"
 QUESTION_ID = "trends_process_self"  # a scale question in the first theme of the 2025 questionnaire
 EMPTY_PAGE = "empty page"
+SCALES = (1, 10)  # demo scale and ten times the scale
+DB_KINDS = ("demo", "plain", "history")
 
 
 @dataclass
@@ -68,6 +75,11 @@ class Result:
     unavailable: str | None = None  # the reason when the figure is n/a
     note: str = ""
     page_rerun: bool = True  # page reruns are compared with the empty page; other figures are not
+    scale: int | None = None  # 1 = demo scale, 10 = ten times; None for the empty page (scale-free)
+    unit: str = "ms"  # "ms": the Stopwatch's timings; "MB": a single ``value`` (memory), no timings
+    value: float | None = None
+    extra: dict = field(default_factory=dict)  # figure-specific details for the JSON
+    app: object = field(default=None, repr=False)  # the AppTest, while a figure still needs it (keep_app)
 
     @property
     def samples_ms(self) -> list[float]:
@@ -93,28 +105,103 @@ class Result:
 
 @dataclass
 class Bench:
-    """Settings of one bench run and the databases it builds once and copies for each figure."""
+    """Settings of one bench run and the databases it builds once per scale and copies for each figure.
+
+    ``scale`` is the scale the current figure runs at. Database kinds: ``demo`` (demo scale:
+    ``init_database(demo=True)``; 10×: ``tests.scale_data.build_scale_database``), ``plain`` (demo scale
+    only: ``init_database(demo=False)``, areas and questionnaires, no statistics) and ``history`` (10×:
+    the 10× database with its ten years of statistics re-flagged as real, i.e. as earlier imports).
+    """
 
     runs: int
     warmup: int
     import_repeats: int
     workdir: Path
-    _templates: dict[bool, Path] = field(default_factory=dict)
+    scale: int = 1
+    full_zip: bool = False  # run the all-areas .zip also at 10× (about 450 × one pack)
+    builds: dict[str, dict] = field(default_factory=dict)  # template name → build seconds, size, shape
+    _templates: dict[tuple[int, str], Path] = field(default_factory=dict)
+    _failed: dict[tuple[int, str], str] = field(default_factory=dict)
+    _copies: list[Path] = field(default_factory=list)
 
-    def fresh_db(self, name: str, *, demo: bool = True) -> Path:
-        """Return the path of a new copy of the demo (or plain, non-demo) database."""
-        template = self._templates.get(demo)
+    def fresh_db(self, name: str, *, kind: str = "demo") -> Path:
+        """Return the path of a new copy of this scale's database of the given kind (built on first use)."""
+        if kind not in DB_KINDS:
+            raise ValueError(f"unknown database kind {kind!r}")
+        key = (self.scale, kind)
+        if key in self._failed:  # one failed build (minutes at 10×) is not retried for every figure
+            raise RuntimeError(self._failed[key])
+        template = self._templates.get(key)
         if template is None:
+            try:
+                template = self._build(kind)
+            except Exception as error:
+                self._failed[key] = f"building the {self.scale}× {kind} database failed: {type(error).__name__}: {error}"
+                raise
+            self._templates[key] = template
+        target = self.workdir / f"{name}-{self.scale}x.db"
+        for leftover in _database_files(target):
+            leftover.unlink()
+        shutil.copy(template, target)
+        self._copies.append(target)
+        return target
+
+    def drop_copies(self) -> None:
+        """Delete the copies made so far (a 10× copy is about half a gigabyte); the templates stay."""
+        for copy in self._copies:
+            for path in _database_files(copy):
+                path.unlink(missing_ok=True)
+        self._copies.clear()
+
+    def _build(self, kind: str) -> Path:
+        template = self.workdir / f"template-{kind}-{self.scale}x.db"
+        started, cpu_started = time.monotonic(), time.process_time()
+        _progress(f"building the {self.scale}× {kind} database …")
+        if kind == "history":
+            if self.scale == 1:
+                raise ValueError("the history database exists at 10× only; demo scale imports into 'plain'")
+            _copy_as_history(self.fresh_db("history-source"), template)
+        elif self.scale == 1:
             from yse_core.setup import init_database
 
-            template = self.workdir / f"template-{'demo' if demo else 'plain'}.db"
-            db = init_database(template, demo=demo)
-            db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy below must hold every page
+            db = init_database(template, demo=kind == "demo")
+            db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copies must hold every page
             db.close()
-            self._templates[demo] = template
-        target = self.workdir / f"{name}.db"
-        shutil.copy(template, target)
-        return target
+        elif kind == "demo":
+            from tests.scale_data import build_scale_database, describe
+
+            build_scale_database(template, self.scale, progress=_progress)
+            self.builds[template.name] = {"shape": describe(template)}
+        else:
+            raise ValueError(f"no {kind} database at {self.scale}×; the import there uses 'history'")
+        seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu_started
+        self.builds.setdefault(template.name, {}).update(
+            scale=self.scale, kind=kind, build_seconds=round(seconds, 1), build_cpu_seconds=round(cpu_seconds, 1),
+            size_mb=round(template.stat().st_size / 1e6, 1))
+        _progress(f"{template.name}: {seconds:.1f} s ({cpu_seconds:.1f} s CPU), {template.stat().st_size / 1e6:.1f} MB")
+        return template
+
+
+def _database_files(path: Path) -> list[Path]:
+    return [candidate for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if candidate.exists()]
+
+
+def _copy_as_history(source: Path, target: Path) -> None:
+    """Write ``target``: ``source`` with every indicator value and import flagged real (not demo).
+
+    A real import deletes all demo values first; re-flagged, the ten years stay, so the 10× import figure
+    measures one month arriving in a database that already holds ten years for 450 areas.
+    """
+    shutil.move(source, target)
+    connection = sqlite3.connect(str(target), isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("UPDATE indicator_values SET is_demo = 0 WHERE is_demo = 1")
+        connection.execute("UPDATE imports SET is_demo = 0 WHERE is_demo = 1")
+        connection.execute("COMMIT")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 def _progress(message: str) -> None:
@@ -140,7 +227,7 @@ def bench_empty_page(bench: Bench) -> list[Result]:
 
 
 def _page_reruns(bench: Bench, name: str, username: str, script: str, db_path: Path | None = None,
-                 interact: Callable[[object], None] | None = None) -> Result:
+                 interact: Callable[[object], None] | None = None, keep_app: bool = False) -> Result:
     """Log in through app.py, open a page and time ``run()``; ``interact(app)`` runs untimed before each."""
     from tests.apptest_helpers import logged_in_app
 
@@ -158,7 +245,10 @@ def _page_reruns(bench: Bench, name: str, username: str, script: str, db_path: P
         watch.time(app.run)
     if app.exception:
         return Result(name, unavailable=f"{script} raised during reruns: {_first_line(app.exception[0].message)}")
-    return Result(name, watch, note=f"as {username}")
+    result = Result(name, watch, note=f"as {username}")
+    if keep_app:
+        result.app = app
+    return result
 
 
 def _first_line(text: str) -> str:
@@ -181,7 +271,16 @@ def _stored_answer(db_path: Path, username: str, area_id: str) -> tuple[int, obj
 
 
 def bench_questionnaire(bench: Bench) -> list[Result]:
-    """The questionnaire page rerun after one scale answer changes (the change is saved in that rerun)."""
+    """The questionnaire page after one scale answer changes: the question's own fragment rerun and the full rerun.
+
+    Each question is an ``st.fragment``, so the browser asks the server to rerun only that question when
+    its answer is edited (the save runs in that rerun's callback); a change that moves the progress, the
+    visible questions or a discussion point makes the callback rerun the whole page. The first figure is
+    the edit as the browser sends it (``tests/apptest_fragments.py``); the second the whole page rerun with
+    the same change, which is what a first answer costs.
+    """
+    from tests.apptest_fragments import fragment_called_with, fragment_reruns
+
     db_path = bench.fresh_db("questionnaire")
     response_id, _, first_version = _stored_answer(db_path, "demo-helsinki", "helsinki")
     key = f"q-{response_id}-{QUESTION_ID}"
@@ -192,17 +291,36 @@ def bench_questionnaire(bench: Bench) -> list[Result]:
         values.append(4 if radio.value == 3 else 3)
         radio.set_value(values[-1])
 
-    result = _page_reruns(bench, "questionnaire rerun after 1 answer", "demo-helsinki", "pages/questionnaire.py",
-                          db_path, change_answer)
-    if result.unavailable:
-        return [result]
+    full = _page_reruns(bench, "questionnaire full rerun after 1 answer", "demo-helsinki", "pages/questionnaire.py",
+                        db_path, change_answer, keep_app=True)
+    if full.unavailable:
+        return [full]
+    app = full.app
+    fragment = Result("questionnaire rerun after 1 answer (its fragment)")
+    try:
+        fragment_id = fragment_called_with(app, lambda value: getattr(value, "id", None) == QUESTION_ID
+                                           and hasattr(value, "type"))
+    except (LookupError, RuntimeError) as error:
+        fragment.unavailable = str(error)
+    else:
+        watch = Stopwatch(bench.warmup)
+        with fragment_reruns(fragment_id):
+            for _ in range(bench.warmup + bench.runs):
+                change_answer(app)
+                watch.time(app.run)
+        fragment.watch = watch
+        if app.exception:
+            fragment.unavailable = f"raised during fragment reruns: {_first_line(app.exception[0].message)}"
+    full.app = None
     _, value, version = _stored_answer(db_path, "demo-helsinki", "helsinki")
     expected = first_version + len(values)
     saved = value == values[-1] and version == expected
-    result.note = f"as demo-helsinki, {QUESTION_ID} 3↔4; " + (
+    note = f"as demo-helsinki, {QUESTION_ID} 3↔4; " + (
         f"all {len(values)} changes saved" if saved else f"NOT SAVED: stored {value} v{version}, expected {values[-1]} v{expected}"
     )
-    return [result]
+    full.note = note + "; what a first answer (progress moves) costs"
+    fragment.note = note + "; an edit, rerun as the browser asks"
+    return [fragment, full]
 
 
 def bench_round_overview(bench: Bench) -> list[Result]:
@@ -277,15 +395,19 @@ def bench_indicator_import(bench: Bench) -> list[Result]:
     from yse_core.indicators.store import import_file
 
     data = INDICATOR_FILE.read_bytes()
+    kind = "plain" if bench.scale == 1 else "history"
     watch = Stopwatch()
     summary = None
     for index in range(bench.import_repeats):
-        db = connect(bench.fresh_db(f"import-{index}", demo=False))
+        db = connect(bench.fresh_db(f"import-{index}", kind=kind))
         summary = watch.time(import_file, db, INDICATOR_FILE.name, data, user="bench")
         db.close()
     note = f"{INDICATOR_FILE.name}, {len(data) // 1024} KiB"
     if summary is not None:
         note += f", {sum(summary.counts.values())} values written"
+    note += (" into a fresh database without statistics" if kind == "plain" else
+             " into the 10× database holding its 10 years as earlier real imports (synthetic areas have no "
+             "municipalities: only the 45 real areas get values)")
     return [Result("import 12r5 file", watch, page_rerun=False, note=note)]
 
 
@@ -321,7 +443,7 @@ def bench_gap_rules(bench: Bench) -> list[Result]:
 
 
 def bench_briefing_zip(bench: Bench) -> list[Result]:
-    """The briefing pack for one area, and the .zip of all 45 (the zip once: it takes tens of seconds)."""
+    """The briefing pack for one area, and the .zip of every area (the zip once: tens of seconds, minutes at 10×)."""
     from yse_core import auth
     from yse_core.db import connect
     from yse_core.exports import briefing_docx, briefing_zip
@@ -332,46 +454,188 @@ def bench_briefing_zip(bench: Bench) -> list[Result]:
     one = Stopwatch(1)
     for _ in range(1 + min(bench.runs, 5)):
         one.time(briefing_docx, db, reviewer, DEMO_ROUND_YEAR, "espoo-kauniainen")
+    one_result = Result("briefing .docx, one area", one, page_rerun=False, note="espoo-kauniainen, demo answers")
+    areas = db.execute("SELECT COUNT(*) FROM responses WHERE round_year = ?", [DEMO_ROUND_YEAR]).fetchone()[0]
+    if bench.scale > 1 and not bench.full_zip:  # 450 packs take tens of minutes here: estimate unless asked
+        db.close()
+        estimate = one_result.median_ms * areas / 1000
+        return [one_result, Result("briefing .zip, all areas", page_rerun=False,
+                                   unavailable=f"not run at {bench.scale}× (--full-zip runs it); "
+                                               f"{areas} areas × one pack ≈ {estimate:.0f} s")]
     whole = Stopwatch(0)
     data = whole.time(briefing_zip, db, reviewer, DEMO_ROUND_YEAR)
     db.close()
-    return [Result("briefing .docx, one area", one, page_rerun=False, note="espoo-kauniainen, demo answers"),
-            Result("briefing .zip, 45 areas", whole, page_rerun=False, note=f"one run, {len(data) // 1024} KiB")]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = len(archive.namelist())
+    return [one_result, Result("briefing .zip, all areas", whole, page_rerun=False,
+                               note=f"one run, {files} files, {len(data) // 1024} KiB")]
+
+
+# --- the portal server's memory ------------------------------------------------------------------
+
+PORTAL_TIMEOUT_MS = 180_000  # one page at 10× on a busy two-core machine can take tens of seconds
+REVIEWER_PAGES = ("yleiskuva", "alue", "vertailu", "viennit")  # round overview (where login lands), area, compare, exports
+RESPONDENT_PAGES = ("kysely", "tilannekuva")  # questionnaire (one answer changed there), situation
+
+
+def bench_portal_memory(bench: Bench) -> list[Result]:
+    """Peak resident memory (VmHWM) of a real ``streamlit run app.py`` after a reviewer's and a respondent's visit.
+
+    A reviewer opens the round overview, area view, compare and exports pages; a respondent opens the
+    questionnaire, changes one answer and opens the situation page, all in headless Chromium. The kernel's
+    high-water mark of the server process is read before it stops.
+    """
+    name = "portal server peak RSS"
+    missing = _browser_missing()
+    if missing:
+        return [Result(name, unavailable=missing, page_rerun=False, unit="MB")]
+    from tests.portal_server import Server
+
+    db_path = bench.fresh_db("portal_memory")
+    try:
+        server = Server(db_path)
+        try:
+            idle = _memory_status(server.process.pid)
+            visits = _visit_portal(server.url)
+            status = _memory_status(server.process.pid)
+        finally:
+            server.stop()
+    except Exception as error:  # a page that never finishes, a server that does not start: n/a, in the memory table
+        return [Result(name, unavailable=f"{type(error).__name__}: {_first_line(str(error))}", page_rerun=False,
+                       unit="MB")]
+    saved = _stored_answer(db_path, "demo-helsinki", "helsinki")[1] == 4
+    errors = sum(visit["errors"] for visit in visits)
+    note = (f"VmHWM; VmRSS at the end {status['VmRSS']:.1f} MB, after start {idle['VmRSS']:.1f} MB; "
+            f"{len(REVIEWER_PAGES) + len(RESPONDENT_PAGES)} pages in Chromium, slowest "
+            f"{max(visits, key=lambda v: v['seconds'])['page']} {max(v['seconds'] for v in visits):.1f} s; "
+            f"1 answer changed: {'saved' if saved else 'NOT SAVED'}"
+            + (f"; {errors} error boxes shown" if errors else ""))
+    return [Result(name, page_rerun=False, unit="MB", value=status["VmHWM"], note=note,
+                   extra={"vm_hwm_mb": status["VmHWM"], "vm_rss_mb": status["VmRSS"],
+                          "vm_rss_after_start_mb": idle["VmRSS"], "vm_hwm_after_start_mb": idle["VmHWM"],
+                          "answer_saved": saved, "visits": visits})]
+
+
+def _browser_missing() -> str | None:
+    """Why the browser part cannot run here, or None."""
+    from tests.portal_server import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (requirements-dev.txt)"
+    if not Path("/proc/self/status").exists():
+        return "no /proc/<pid>/status on this system to read the peak memory from"
+    return None
+
+
+def _memory_status(pid: int) -> dict[str, float]:
+    """VmHWM (peak) and VmRSS (current) resident memory of a process, in MB (Linux reports kB)."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values
+
+
+def _visit_portal(base_url: str) -> list[dict]:
+    """Drive the portal as demo-reviewer and then demo-helsinki; return each page load's time and error count."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_helpers import login, radio_group
+    from tests.portal_server import CHROMIUM, CHROMIUM_ARGS
+
+    visits: list[dict] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for username, pages in (("demo-reviewer", REVIEWER_PAGES), ("demo-helsinki", RESPONDENT_PAGES)):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")
+                context.set_default_timeout(PORTAL_TIMEOUT_MS)
+                page = context.new_page()
+                login(page, base_url, username)
+                for path in pages:
+                    started = time.monotonic()
+                    if username == "demo-reviewer" and path == REVIEWER_PAGES[0]:
+                        _page_done(page)  # the login lands here
+                    else:
+                        page.goto(f"{base_url}/{path}")
+                        _page_done(page)
+                    visits.append({"user": username, "page": path, "seconds": round(time.monotonic() - started, 2),
+                                   "errors": page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()})
+                    if path == "kysely":
+                        started = time.monotonic()
+                        radio_group(page, "Miten arvioitte alueen tilannekuvan").get_by_text("4 –").click()
+                        _page_done(page)
+                        visits.append({"user": username, "page": "kysely: 1 answer changed",
+                                       "seconds": round(time.monotonic() - started, 2), "errors": 0})
+                context.close()
+        finally:
+            browser.close()
+    return visits
+
+
+def _page_done(page) -> None:
+    """Wait until the page has a heading and Streamlit's running indicator has gone."""
+    page.locator("h1").first.wait_for()
+    page.wait_for_timeout(800)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=PORTAL_TIMEOUT_MS)
 
 
 BENCHMARKS: list[Callable[[Bench], list[Result]]] = [
-    bench_empty_page,  # first: every page rerun is compared with it
+    bench_empty_page,  # first and once per run (not per scale): every page rerun is compared with it
     bench_questionnaire,
     bench_round_overview,
     bench_area_view,
     bench_situation,
     bench_answer_save,
     bench_indicator_import,
-    # Hooks for later issues: add new figures below.
     bench_gap_rules,
     bench_briefing_zip,
+    bench_portal_memory,
+    # New figures below; each runs once per scale.
 ]
 
 
 # --- running and reporting -----------------------------------------------------------------------
 
 
-def run_all(bench: Bench, only: str | None = None) -> list[Result]:
-    """Run every benchmark (or those whose function name contains ``only``); a failure becomes an n/a row."""
-    results: list[Result] = []
-    for function in BENCHMARKS:
-        if only and only not in function.__name__ and function is not bench_empty_page:
-            continue
-        _progress(f"{function.__name__} …")
-        gc.collect()  # garbage from the previous figure is not this one's cost
-        started = time.monotonic()
-        try:
-            results += function(bench)
-        except Exception as error:  # a broken page or core function is reported, not fatal
-            label = function.__name__.removeprefix("bench_").replace("_", " ")
-            results.append(Result(label, unavailable=f"{type(error).__name__}: {_first_line(str(error))}"))
-        _progress(f"{function.__name__} done in {time.monotonic() - started:.1f} s")
-    return results
+def run_all(bench: Bench, only: str | None = None, scales: tuple[int, ...] = SCALES) -> list[Result]:
+    """Run the empty page once, then every benchmark (or those whose name contains ``only``) at each scale.
+
+    A failure becomes an n/a row. All figures of the smaller scale run first, so ``--scales 1`` never
+    builds the large database. Results come back ordered by figure, then scale, so the 1× and 10× rows of
+    one figure stand together.
+    """
+    ordered: list[tuple[tuple[int, int, int], Result]] = []
+    for scale in [None, *scales]:
+        for position, function in enumerate(BENCHMARKS):
+            if (function is bench_empty_page) != (scale is None):
+                continue
+            if only and only not in function.__name__ and function is not bench_empty_page:
+                continue
+            bench.scale = scale or 1
+            label = f"{function.__name__}" + (f" [{scale}×]" if scale else "")
+            _progress(f"{label} …")
+            gc.collect()  # garbage from the previous figure is not this one's cost
+            started = time.monotonic()
+            try:
+                results = function(bench)
+            except Exception as error:  # a broken page or core function is reported, not fatal
+                name = function.__name__.removeprefix("bench_").replace("_", " ")
+                results = [Result(name, unavailable=f"{type(error).__name__}: {_first_line(str(error))}")]
+            finally:
+                bench.drop_copies()
+            for index, result in enumerate(results):
+                if scale is not None:
+                    result.scale = scale
+                    result.name = f"{result.name} [{scale}×]"
+                ordered.append(((position, scale or 0, index), result))
+            _progress(f"{label} done in {time.monotonic() - started:.1f} s")
+    return [result for _, result in sorted(ordered, key=lambda item: item[0])]
 
 
 def machine() -> dict:
@@ -400,7 +664,10 @@ def _ms(value: float | None) -> str:
 
 
 def table(results: list[Result]) -> list[dict]:
-    """Return one row per result with the ratio of page reruns to the empty page."""
+    """Return one row per result with the ratio of page reruns to the empty page (the one of this run).
+
+    Timings are in ``*_ms``; a memory figure (``unit`` "MB") has no timings, its number is ``value``.
+    """
     empty = next((r.median_ms for r in results if r.name == EMPTY_PAGE and r.samples_ms), None)
     rows = []
     for result in results:
@@ -409,31 +676,51 @@ def table(results: list[Result]) -> list[dict]:
             ratio = result.median_ms / empty
         rows.append({
             "name": result.name,
+            "scale": result.scale,
+            "unit": result.unit,
             "median_ms": result.median_ms,
             "p90_ms": result.p90_ms,
             "ratio_to_empty_page": ratio,
             "cpu_median_ms": result.cpu_median_ms,
-            "n": len(result.samples_ms),
+            "value": round(result.value, 1) if result.value is not None else None,
+            "n": len(result.samples_ms) if result.unit == "ms" else int(result.value is not None),
             "note": f"n/a: {result.unavailable}" if result.unavailable else result.note,
             "samples_ms": [round(sample, 4) for sample in result.watch.wall_ms],
             "cpu_samples_ms": [round(sample, 4) for sample in result.watch.cpu_ms],
+            **({"details": result.extra} if result.extra else {}),
         })
     return rows
 
 
-def format_table(rows: list[dict]) -> str:
-    headers = ["name", "median ms", "p90 ms", "× empty page", "cpu ms", "n", "note"]
-    cells = [[row["name"], _ms(row["median_ms"]), _ms(row["p90_ms"]),
-              f"{row['ratio_to_empty_page']:.1f}" if row["ratio_to_empty_page"] is not None else "–",
-              _ms(row["cpu_median_ms"]), str(row["n"]), row["note"]] for row in rows]
+def _aligned(headers: list[str], cells: list[list[str]], right: set[int]) -> str:
+    """A plain-text table; the last column (the note) is left ragged."""
     widths = [max(len(headers[i]), *(len(c[i]) for c in cells)) for i in range(len(headers) - 1)]
-    right = {1, 2, 3, 4, 5}
 
     def line(values: list[str]) -> str:
         padded = [v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values[:-1])]
         return " | ".join(padded + [values[-1]]).rstrip()
 
     return "\n".join([line(headers), "-+-".join("-" * w for w in widths) + "-+-" + "-" * 4] + [line(c) for c in cells])
+
+
+def format_table(rows: list[dict]) -> str:
+    """The timings table, then (if any) the memory figures in a table of their own: MB are not milliseconds."""
+    timings = [row for row in rows if row.get("unit", "ms") == "ms"]
+    memory = [row for row in rows if row.get("unit") == "MB"]
+    parts = []
+    if timings:
+        parts.append(_aligned(
+            ["name", "median ms", "p90 ms", "× empty page", "cpu ms", "n", "note"],
+            [[row["name"], _ms(row["median_ms"]), _ms(row["p90_ms"]),
+              f"{row['ratio_to_empty_page']:.1f}" if row["ratio_to_empty_page"] is not None else "–",
+              _ms(row["cpu_median_ms"]), str(row["n"]), row["note"]] for row in timings],
+            {1, 2, 3, 4, 5}))
+    if memory:
+        parts.append(_aligned(
+            ["memory", "peak MB", "note"],
+            [[row["name"], f"{row['value']:.1f}" if row["value"] is not None else "n/a", row["note"]] for row in memory],
+            {1}))
+    return "\n\n".join(parts)
 
 
 @contextlib.contextmanager
@@ -487,6 +774,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stock-apptest", action="store_true",
                         help="let AppTest recompile app.py and the page on every rerun (its default; the server does not)")
     parser.add_argument("--only", help="run only the benchmarks whose function name contains this (plus the empty page)")
+    parser.add_argument("--scales", type=_scales, default=SCALES, metavar="1,10",
+                        help="scales to measure, comma-separated multiples of the demo (default 1,10; --scales 1 skips "
+                             "building the 10× database)")
+    parser.add_argument("--full-zip", action="store_true",
+                        help="build the all-areas briefing .zip also at 10× (450 packs: tens of minutes); else estimated")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})")
     args = parser.parse_args(argv)
     runs = args.runs or (5 if args.quick else 30)
@@ -501,8 +793,9 @@ def main(argv: list[str] | None = None) -> int:
         stack.enter_context(contextlib.redirect_stdout(sys.stderr))
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="yse-bench-"))
         script_cache = False if args.stock_apptest else stack.enter_context(_server_like_script_cache())
-        bench = Bench(runs=runs, warmup=warmup, import_repeats=1 if args.quick else 3, workdir=Path(workdir))
-        results = run_all(bench, args.only)
+        bench = Bench(runs=runs, warmup=warmup, import_repeats=1 if args.quick else 3, workdir=Path(workdir),
+                      full_zip=args.full_zip)
+        results = run_all(bench, args.only, args.scales)
     if previous_db is None:
         os.environ.pop("YSE_DB", None)
     else:
@@ -513,7 +806,8 @@ def main(argv: list[str] | None = None) -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {**machine(), "load_average_1min_at_start": load_before},
         "settings": {"runs": runs, "warmup": warmup, "import_repeats": bench.import_repeats, "quick": args.quick,
-                     "only": args.only, "script_cache_kept_across_reruns": script_cache},
+                     "only": args.only, "scales": list(args.scales), "script_cache_kept_across_reruns": script_cache},
+        "databases": bench.builds,
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "total_seconds": round(time.monotonic() - started, 1),
         "results": rows,
@@ -523,20 +817,57 @@ def main(argv: list[str] | None = None) -> int:
 
     print(header(report))
     print(format_table(rows))
-    print(f"peak RSS {report['peak_rss_mb']} MB; total {report['total_seconds']} s; written to {_shown(args.output)}")
+    print(f"peak RSS of the bench process {report['peak_rss_mb']} MB; total {report['total_seconds']} s; "
+          f"written to {_shown(args.output)}")
+    slow = slow_pages(rows)
+    if slow is not None:
+        print(slow)
     return 0
+
+
+def _scales(text: str) -> tuple[int, ...]:
+    try:
+        scales = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+    if not scales or scales[0] < 1:
+        raise argparse.ArgumentTypeError("scales are multiples of the demo: 1, 10 …")
+    return scales
+
+
+def slow_pages(rows: list[dict], limit_ms: float = 1000.0) -> str | None:
+    """Name the page reruns whose median is over one second at the largest scale (reported, never asserted)."""
+    largest = max((row["scale"] for row in rows if row.get("scale")), default=None)
+    if largest is None or largest == 1:
+        return None
+    pages = [row for row in rows if row.get("scale") == largest and row["ratio_to_empty_page"] is not None]
+    over = [f"{row['name']} {row['median_ms']:.0f} ms (cpu {row['cpu_median_ms']:.0f} ms)"
+            for row in pages if row["median_ms"] > limit_ms]
+    if not pages:
+        return None
+    return (f"goal 'every page under 1 s at {largest}×' (median wall time, not asserted; cpu for a busy machine): "
+            + (f"over 1 s: {', '.join(over)}" if over else f"all {len(pages)} page reruns under 1 s"))
 
 
 def header(report: dict) -> str:
     """Return two lines naming the machine, its load and the settings of the run."""
     info, settings = report["machine"], report["settings"]
-    return (
+    lines = [
         f"YSE bench {report['when']}: {info['nproc']} cores, load {info['load_average_1min_at_start']} → "
-        f"{info['load_average_1min']}, Python {info['python']}, Streamlit {info['streamlit']}, SQLite {info['sqlite']}\n"
-        f"runs={settings['runs']} (warm-up {settings['warmup']}){' quick' if settings['quick'] else ''}; "
+        f"{info['load_average_1min']}, Python {info['python']}, Streamlit {info['streamlit']}, SQLite {info['sqlite']}",
+        f"runs={settings['runs']} (warm-up {settings['warmup']}){' quick' if settings['quick'] else ''}; scales "
+        + ", ".join(f"{scale}×" for scale in settings.get("scales", [1])) + "; "
         + ("compiled scripts kept across reruns, as on the server" if settings["script_cache_kept_across_reruns"]
-           else "stock AppTest: app.py and the page recompiled on every rerun")
-    )
+           else "stock AppTest: app.py and the page recompiled on every rerun"),
+    ]
+    for name, build in report.get("databases", {}).items():
+        if build.get("scale", 1) > 1:
+            shape = build.get("shape", {})
+            lines.append(f"{name}: built in {build['build_seconds']} s ({build.get('build_cpu_seconds')} s CPU), "
+                         f"{build['size_mb']} MB"
+                         + (f" ({shape['areas']} areas, {len(shape['rounds'])} rounds, {shape['answers']} answers, "
+                            f"{shape['months']} months, {shape['indicator_values']} indicator values)" if shape else ""))
+    return "\n".join(lines)
 
 
 def _shown(path: Path) -> str:

@@ -1,5 +1,9 @@
 """A deterministic demo dataset: monthly 2023-01…2025-12 figures for every area and the whole country.
 
+``generate_demo(areas, months=...)`` also gives earlier months (the benchmark's ten-year scale database,
+``tests/scale_data.py``): trends then run backwards from 2023 and are clamped where they would leave a
+plausible range; the 2023-01…2025-12 default is unchanged.
+
 DEMO DATA — NOT OFFICIAL STATISTICS. Magnitudes follow ``domain/FACTS.md`` §5: Helsinki about 50,000
 unemployed and about 14 % by late 2025, the whole country about 300–320k, long-term unemployment
 growing 25–30 % a year, a summer peak for the under-25s. A few areas stand out on purpose
@@ -13,7 +17,7 @@ import csv
 import json
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -45,6 +49,7 @@ SERVICE_SEASON = (0.95, 1.02, 1.05, 1.05, 1.0, 0.9, 0.7, 0.85, 1.05, 1.1, 1.1, 1
 SERVICE_MIX = {"TYOLLISTETTYLOP": 0.188, "KOKEILULOP": 0.053, "TVKOULUTUSLOP": 0.327, "VALMENNUSLOP": 0.008,
                "MTPPALVELUTLOP": 0.424}
 SERVICES_PER_UNEMPLOYED = {2023: 0.36, 2024: 0.32, 2025: 0.20}  # 2025 drop: register change + fewer services
+LONG_TERM_SHARE_RANGE = (0.12, 0.6)  # binds only for months before 2023 (the trend runs backwards from 2023)
 
 STANDOUT_REASONS = ("youth_rising", "interviews_late", "few_face_to_face", "good_service")
 STANDOUT_COUNT_PER_45 = {"youth_rising": 3, "interviews_late": 4, "few_face_to_face": 3, "good_service": 3}
@@ -78,6 +83,7 @@ def standout_areas(areas: Iterable[dict]) -> dict[str, list[str]]:
 
 
 def _month_index(period: str) -> int:
+    """Months since 2023-01 (negative for earlier months)."""
     return (int(period[:4]) - FIRST_YEAR) * 12 + int(period[5:7]) - 1
 
 
@@ -154,9 +160,11 @@ def _area_month(profile: dict, period: str) -> dict[str, float]:
     if profile["youth_rising"] and index >= 12:
         youth_trend *= 1.40 ** ((index - 11) / 12)  # from 2024 on, youth unemployment accelerates here
     youth = round(noisy(unemployed * profile["youth_share"] * YOUTH_SEASON[month - 1] * youth_trend, 0.03))
-    long_term_share = 0.255 + 0.165 * index / (len(MONTHS) - 1) + profile["long_term_offset"]
+    long_term_share = min(max(0.255 + 0.165 * index / (len(MONTHS) - 1) + profile["long_term_offset"],
+                              LONG_TERM_SHARE_RANGE[0]), LONG_TERM_SHARE_RANGE[1])
     men = round(unemployed * noisy(profile["men_share"], 0.01))
-    services_total = unemployed * SERVICES_PER_UNEMPLOYED[year] * SERVICE_SEASON[month - 1]
+    services_total = (unemployed * SERVICES_PER_UNEMPLOYED[min(max(year, FIRST_YEAR), LAST_YEAR)]
+                      * SERVICE_SEASON[month - 1])
     values = {
         "HAKIJALOPUSSA": round(noisy(unemployed * 1.54, 0.01)),
         "TYOTTOMATLOPUSSA": unemployed,
@@ -211,10 +219,11 @@ def _area_month(profile: dict, period: str) -> dict[str, float]:
     return values
 
 
-def generate_demo(areas: list[dict]) -> list[Record]:
+def generate_demo(areas: list[dict], months: Sequence[str] = MONTHS) -> list[Record]:
     """Return demo cells for every area (``id``, ``uusimaa``, optional ``labour_force``) and ``SSS``, 2023-01…2025-12.
 
-    Also refreshes ``STANDOUT_AREAS`` with this input's standouts.
+    ``months`` (``YYYY-MM``, in order) replaces the default period; the benchmark's scale database asks for
+    ten years. Also refreshes ``STANDOUT_AREAS`` with this input's standouts.
     """
     standouts = standout_areas(areas)
     STANDOUT_AREAS.clear()
@@ -223,12 +232,12 @@ def generate_demo(areas: list[dict]) -> list[Record]:
     totals: dict[tuple[str, str], float] = {}
     for area in sorted(areas, key=lambda item: item["id"]):
         profile = _profile(area, standouts)
-        for period in MONTHS:
+        for period in months:
             for code, value in _area_month(profile, period).items():
                 records.append(Record(area["id"], period, code, float(value), False))
                 if code != "TYOTOSUUS":
                     totals[(period, code)] = totals.get((period, code), 0.0) + value
-    for period in MONTHS:
+    for period in months:
         country: dict[str, float] = {}
         for (total_period, code), total in totals.items():
             if total_period != period:
