@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from yse_core import audit, auth
 from yse_core.db import is_demo
-from yse_core.errors import AuthError
+from yse_core.errors import YseError
 
 from . import session
 from .session import t
@@ -31,6 +35,8 @@ def make_authenticator(db, cookie_key: str, expiry_days: float) -> tuple[stauth.
 def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> None:
     """Render the login form; record failures and lockouts; rerun into the portal on success."""
     st.title(t("app.title"))
+    if st.session_state.get(KEY_SESSION_REFUSED):  # why the cookie or live session was refused (until a login)
+        st.error(st.session_state[KEY_SESSION_REFUSED])
     before = {name: entry.get("failed_login_attempts", 0) for name, entry in credentials["usernames"].items()}
     fields = {"Form name": t("login.heading"), "Username": t("login.username"),
               "Password": t("login.password"), "Login": t("login.submit")}
@@ -40,8 +46,8 @@ def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> Non
     except LoginError as error:
         if "attempts" in str(error):
             st.error(t("login.locked"))
-        else:  # a cookie for a user who no longer exists or was deactivated
-            authenticator.logout(location="unrendered")
+        else:  # defensive: a cookie the library refuses (screen_cookie lets none through)
+            st.session_state[LIBRARY_LOGOUT_FLAG] = True
             st.error(t("login.failed"))
     for name, entry in credentials["usernames"].items():
         if entry.get("failed_login_attempts", 0) > before.get(name, 0):
@@ -53,6 +59,7 @@ def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> Non
         # so the logged-in run sets it again (see set_pending_cookie).
         st.session_state[KEY_COOKIE_PENDING] = True
         st.session_state.pop(SET_COOKIE_COMPONENT_KEY, None)
+        st.session_state.pop(KEY_SESSION_REFUSED, None)
         st.rerun()
     if st.session_state.get("authentication_status") is False:
         st.error(t("login.failed"))
@@ -66,14 +73,24 @@ KEY_COOKIE_PENDING = "yse_cookie_pending"
 SET_COOKIE_COMPONENT_KEY = "set"  # the keys extra_streamlit_components' CookieManager.set/delete use
 DELETE_COOKIE_COMPONENT_KEY = "delete"
 KEY_COOKIE_DELETE_PENDING = "yse_cookie_delete_pending"
+# The value of KEY_COOKIE_DELETE_PENDING when the library itself rendered the delete component in this run
+# (its logout does): rendering it a second time with the same key would raise StreamlitDuplicateElementKey.
+DELETE_RENDERED_THIS_RUN = "rendered"
+KEY_SESSION_REFUSED = "yse_session_refused"
+# streamlit-authenticator's own session flag: while it is true the library ignores the cookie (get_cookie).
+LIBRARY_LOGOUT_FLAG = "logout"
 
 
 def delete_pending_cookie(authenticator: stauth.Authenticate) -> None:
     """After a logout, render the delete-cookie component in each run until the browser reports it done."""
-    if not st.session_state.get(KEY_COOKIE_DELETE_PENDING):
+    pending = st.session_state.get(KEY_COOKIE_DELETE_PENDING)
+    if not pending:
         return
     if st.session_state.get(DELETE_COOKIE_COMPONENT_KEY):
         st.session_state.pop(KEY_COOKIE_DELETE_PENDING)
+        return
+    if pending == DELETE_RENDERED_THIS_RUN:
+        st.session_state[KEY_COOKIE_DELETE_PENDING] = True  # render it in the following runs until done
         return
     authenticator.cookie_controller.delete_cookie()
 
@@ -85,27 +102,83 @@ def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
     if st.session_state.get(SET_COOKIE_COMPONENT_KEY):
         st.session_state.pop(KEY_COOKIE_PENDING)
         return
-    authenticator.cookie_controller.set_cookie()
+    set_login_cookie(authenticator, st.session_state["username"])
+
+
+def set_login_cookie(authenticator: stauth.Authenticate, username: str) -> None:
+    """Send the browser the login cookie: the JWT the library reads back ({username, exp_date}, HS256).
+
+    Not the library's own set_cookie: it gives the browser the expiry as a local time without a time zone
+    (`datetime.now().isoformat()`), which the browser reads in its own zone, so with the server on UTC and
+    the browser in Finland the cookie expired two or three hours early (and a login remembered for less
+    than that was never remembered at all). Here the expiry carries its zone.
+    """
+    model = authenticator.cookie_controller.cookie_model
+    expires = datetime.now(UTC) + timedelta(days=model.cookie_expiry_days)
+    token = jwt.encode({"username": username, "exp_date": expires.timestamp()}, model.cookie_key, algorithm="HS256")
+    model.cookie_manager.set(model.cookie_name, token, key=SET_COOKIE_COMPONENT_KEY, expires_at=expires)
+
+
+def _refuse_session(db, username: str, error: YseError) -> None:
+    """Record and remember why a session or cookie was refused; the cookie is deleted by delete_pending_cookie."""
+    audit.record(db, username, "session_refused", username, reason=str(error))
+    st.session_state[KEY_SESSION_REFUSED] = str(error)
+    st.session_state.pop(session.KEY_USER, None)
+
+
+def screen_cookie(db, authenticator: stauth.Authenticate) -> None:
+    """Let streamlit-authenticator re-log a user from the login cookie only if the cookie is usable.
+
+    The library (0.4.2) raises on some cookies instead of ignoring them: a JWT with another algorithm
+    (e.g. "none"; jwt.InvalidAlgorithmError), a well-signed one without `exp_date` (KeyError), and one for a
+    user missing from the credentials, i.e. deleted or deactivated (LoginError, and then LogoutError from
+    the logout meant to clear it). Each of these showed an error page instead of the login form. Here the
+    cookie is checked first: an unusable one is ignored for this session (the library's own logout flag),
+    and one for a deleted, deactivated or locked account is also refused with the reason, audited and
+    deleted from the browser.
+    """
+    if st.session_state.get("authentication_status") or st.session_state.get(LIBRARY_LOGOUT_FLAG):
+        return
+    model = authenticator.cookie_controller.cookie_model
+    token = st.context.cookies.get(model.cookie_name)
+    if token is None:
+        return
+    try:
+        claims = jwt.decode(token, model.cookie_key, algorithms=["HS256"])
+    except jwt.InvalidTokenError:  # wrong key (e.g. the key was changed), tampered, other algorithm, garbage
+        claims = None
+    username = claims.get("username") if isinstance(claims, dict) else None
+    expires = claims.get("exp_date") if isinstance(claims, dict) else None
+    if (not isinstance(username, str) or isinstance(expires, bool) or not isinstance(expires, int | float)
+            or expires <= time.time()):
+        st.session_state[LIBRARY_LOGOUT_FLAG] = True
+        return
+    try:
+        auth.session_user(db, username)
+    except YseError as error:  # NotFound (deleted) or AuthError (deactivated, locked)
+        st.session_state[LIBRARY_LOGOUT_FLAG] = True
+        _refuse_session(db, username, error)
+        st.session_state[KEY_COOKIE_DELETE_PENDING] = True
 
 
 def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
     """Return the logged-in user, logging out a session whose account was locked or deactivated."""
     if not st.session_state.get("authentication_status"):
+        screen_cookie(db, authenticator)
         try:  # re-authenticate from a valid cookie before the pages are chosen, so deep links work
             authenticator.login(location="unrendered")
-        except LoginError:
-            authenticator.logout(location="unrendered")
+        except LoginError:  # defensive: screen_cookie lets no such cookie through
+            st.session_state[LIBRARY_LOGOUT_FLAG] = True
     username = st.session_state.get("username")
     if not st.session_state.get("authentication_status") or not username:
         st.session_state.pop(session.KEY_USER, None)
         return None
     try:
         user = auth.session_user(db, username)
-    except AuthError as error:
-        audit.record(db, username, "session_refused", username, reason=str(error))
-        authenticator.logout(location="unrendered")
-        st.session_state.pop(session.KEY_USER, None)
-        st.error(str(error))
+    except YseError as error:  # locked, deactivated or deleted while the session was live
+        _refuse_session(db, username, error)
+        authenticator.logout(location="unrendered")  # renders the delete-cookie component in this run
+        st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN
         return None
     if session.KEY_USER not in st.session_state:
         session.set_lang(user.language)
@@ -118,7 +191,8 @@ def logout_button(db, authenticator: stauth.Authenticate, user: auth.User) -> bo
     def on_logout(_info=None):
         audit.record(db, user.username, "logout", user.username)
         st.session_state.pop(session.KEY_USER, None)
-        st.session_state[KEY_COOKIE_DELETE_PENDING] = True
+        # The library renders the delete-cookie component right after this callback, in this run.
+        st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN
 
     authenticator.logout(t("nav.logout"), location="sidebar", key="yse-logout", callback=on_logout)
     return not st.session_state.get("authentication_status")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -21,6 +22,8 @@ KEY_USER = "yse_user"
 
 DEMO_COOKIE_KEY = "yse-demo-cookie-key-not-secret-demo-only"
 COOKIE_NAME = "yse_auth"
+DEFAULT_COOKIE_EXPIRY_DAYS = 1.0
+MAX_COOKIE_EXPIRY_DAYS = 365
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,8 +62,26 @@ def cookie_settings(is_demo: bool) -> tuple[str, float]:
         if not is_demo:
             raise ConfigError(translate("config.no_cookie_key", lang()))
         key = DEMO_COOKIE_KEY
-    expiry = float(os.environ.get("YSE_COOKIE_EXPIRY_DAYS", "1"))
-    return key, expiry
+    return key, cookie_expiry_days()
+
+
+def cookie_expiry_days() -> float:
+    """Return YSE_COOKIE_EXPIRY_DAYS (default 1; unset or empty means the default): days a login is remembered.
+
+    Fractions are allowed (0.5 = twelve hours). Zero, negative, non-numeric, infinite or over a year is a
+    configuration error, not a traceback: zero would leave no cookie, a negative value a cookie that is
+    already expired, and a huge value overflows the library's date arithmetic.
+    """
+    raw = os.environ.get("YSE_COOKIE_EXPIRY_DAYS", "").strip()
+    if not raw:
+        return DEFAULT_COOKIE_EXPIRY_DAYS
+    try:
+        days = float(raw)
+    except ValueError:
+        days = math.nan
+    if not 0 < days <= MAX_COOKIE_EXPIRY_DAYS:  # NaN fails every comparison
+        raise ConfigError(translate("config.bad_cookie_expiry", lang(), value=raw, max=MAX_COOKIE_EXPIRY_DAYS))
+    return days
 
 
 def lang() -> str:
