@@ -63,6 +63,7 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
     login(page, server.url, "demo-helsinki")
     page.goto(f"{server.url}/kysely")
     page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+    settle(page, 1500)  # a click in the first second after a page load can be lost (a known rough edge)
 
     radio_group(page, "Onko alueella vakiintunut prosessi").get_by_text("Kyllä").click()
     settle(page)
