@@ -28,6 +28,8 @@ from yse_core.errors import YseError
 from yse_core.responses import SubmitIncomplete, load_context, progress, submit, theme_saved_at
 from yse_core.rounds import current_round
 
+KEY_THEME_SHOWN = "yse_theme_shown"  # a plain copy of the sidebar radio's value (KEY_THEME)
+
 user = require_role("respondent")
 db = get_db()
 round_row = current_round(db)
@@ -37,10 +39,15 @@ if round_row is None:
 context = load_context(db, user, round_row["year"], user.area_id)
 questionnaire, language = context.questionnaire, current_lang()
 themes = {theme.id: theme for theme in questionnaire.themes}
-if st.session_state.get(KEY_THEME) not in themes:  # first run of a session: the theme in the URL survives a reload
-    requested = st.query_params.get("teema")
-    st.session_state[KEY_THEME] = requested if requested in themes else questionnaire.themes[0].id
+if st.session_state.get(KEY_THEME) not in themes:
+    # The sidebar radio's state can be dropped when reruns overlap (seen under load with the question
+    # fragments); the theme the page last showed is kept in a plain key. On a session's first run the
+    # theme in the URL survives a reload.
+    remembered, requested = st.session_state.get(KEY_THEME_SHOWN), st.query_params.get("teema")
+    st.session_state[KEY_THEME] = next((choice for choice in (remembered, requested) if choice in themes),
+                                       questionnaire.themes[0].id)
 theme = themes[st.session_state[KEY_THEME]]
+st.session_state[KEY_THEME_SHOWN] = theme.id
 
 st.title(questionnaire.title.get(language))
 st.caption(t("q.header", area=area_name(context.area), year=round_row["year"], deadline=round_row["deadline"]))
