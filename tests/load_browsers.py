@@ -376,6 +376,7 @@ async def save(tab: Tab, question_id: str, value: object, action) -> None:
 
 
 def radio(page, question_text: str):
+    """The radio group of the question whose text contains ``question_text``."""
     return page.locator('[data-testid="stRadio"]').filter(has_text=question_text).first
 
 
@@ -394,6 +395,7 @@ async def write_text(page, label: str, text: str) -> None:
 
 
 async def switch_theme(tab: Tab, title: str, *, timed: bool = True) -> None:
+    """Choose a theme in the sidebar and wait for its run (timed as navigation, not as a save)."""
     async def click():
         await tab.page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label').filter(has_text=title).click()
 
@@ -473,6 +475,7 @@ async def answer_own_measures(tab: Tab, plan: Plan) -> None:
 
 
 async def write_text_in(box, text: str) -> None:
+    """Fill a field and leave it with Tab (number inputs commit on leaving, like text areas)."""
     await box.fill(text)
     await box.press("Tab")
 
@@ -519,6 +522,10 @@ async def conflicting_edit(tab: Tab, plan: Plan) -> None:
 
     session.latencies.append((DESCRIPTION, await rerun_ms(tab, describe)))
     keep = page.get_by_role("button", name=KEEP_MINE)
+    saved_marks = page.locator('[data-testid="stCaptionContainer"]').filter(has_text=SAVED_MARK)
+    # The run has ended; the browser draws either the conflict (with its buttons) or the saved mark.
+    if not await eventually(lambda: any_count(keep, saved_marks)):
+        raise AssertionError("neither the conflict message nor the saved mark appeared after the simultaneous save")
     if await keep.count():
         session.conflict_outcome = "lost"
         await conflict_shown(page, session, session_text(other, "Samanaikainen muokkaus"))
@@ -527,7 +534,7 @@ async def conflicting_edit(tab: Tab, plan: Plan) -> None:
             await keep.click()
 
         await save(tab, DESCRIPTION, text, keep_mine)
-        if await page.get_by_text(CONFLICT_TEXT).count():
+        if not await eventually(lambda: none_left(page.get_by_text(CONFLICT_TEXT))):
             session.problems.append("the conflict message stayed after 'keep mine'")
         pair.kept.set()
         return
@@ -542,7 +549,7 @@ async def conflicting_edit(tab: Tab, plan: Plan) -> None:
         await write_text(page, DESCRIPTION_LABEL, pair.stale_text)
 
     session.latencies.append((DESCRIPTION, await rerun_ms(tab, stale)))
-    if not await page.get_by_role("button", name=TAKE_THEIRS).count():
+    if not await eventually(lambda: any_count(page.get_by_role("button", name=TAKE_THEIRS))):
         session.problems.append("a stale page saved over the other session's answer without a conflict message")
         return
     await conflict_shown(page, session, other.conflict_text)
@@ -552,12 +559,32 @@ async def conflicting_edit(tab: Tab, plan: Plan) -> None:
 
     session.navigation_ms.append(await rerun_ms(tab, take_theirs))
     box = page.get_by_role("textbox", name=DESCRIPTION_LABEL)
-    for _ in range(50):  # the browser draws the run's last message just after it arrives
-        if (shown := await box.input_value()) == other.conflict_text:
-            break
-        await asyncio.sleep(0.1)
-    else:
+
+    async def shows_theirs() -> bool:
+        return await box.input_value() == other.conflict_text
+
+    if not await eventually(shows_theirs):
+        shown = await box.input_value()
         session.problems.append(f"after 'keep theirs' the text area shows {shown!r:.80}, not the other session's text")
+
+
+async def eventually(check, seconds: float = 10.0) -> bool:
+    """Whether the async ``check()`` becomes true within ``seconds`` (the browser draws a run's last
+    messages just after they arrive)."""
+    deadline = time.perf_counter() + seconds
+    while not await check():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+async def any_count(*locators) -> bool:
+    return any([await locator.count() for locator in locators])
+
+
+async def none_left(locator) -> bool:
+    return not await locator.count()
 
 
 async def conflict_shown(page, session: Session, theirs: str) -> None:
@@ -590,6 +617,7 @@ async def check_page(tab: Tab, plan: Plan) -> None:
 
 
 async def new_tab(browser, session: Session) -> Tab:
+    """A new browser context (its own cookies, so its own Streamlit session) with one watched page."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")
     context.set_default_timeout(WAIT_TIMEOUT_MS)
     page = await context.new_page()
