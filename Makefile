@@ -22,7 +22,7 @@ $(DB): | $(VENV)/.runtime
 demo-db: $(DB)
 
 run: $(VENV)/.runtime $(DB)
-	YSE_DB=$(DB) $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address localhost
+	YSE_DB=$(DB) $(PY) -m ui.serve --server.port $(PORT) --server.address localhost
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

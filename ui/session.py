@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from ui import legacy_pages
 from yse_core import auth
 from yse_core import db as yse_db
 from yse_core.errors import ConfigError, YseError
@@ -100,6 +101,7 @@ def t(key: str, **values) -> str:
 
 def current_user() -> auth.User:
     """Return the logged-in user (set by app.py before any page runs)."""
+    legacy_pages.leave()  # a page run without app.py (see ui/legacy_pages.py) reruns through app.py
     user = st.session_state.get(KEY_USER)
     if user is None:
         st.stop()
