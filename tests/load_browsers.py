@@ -120,6 +120,7 @@ class Session:
     navigation_ms: list[float] = field(default_factory=list)  # theme switches and conflict choices (no save)
     login_seconds: float | None = None
     login_clicks: int | None = None
+    click_times: list[float] = field(default_factory=list)  # wall-clock time of each click on "Kirjaudu"
     theme_jumps: list[str] = field(default_factory=list)  # the page left its theme by itself
     conflict_text: str | None = None
     conflict_outcome: str | None = None  # "won" or "lost" the first simultaneous save
@@ -326,6 +327,7 @@ async def login(tab: Tab, base_url: str, password: str, path: str = "") -> int:
             since = time.perf_counter()
             await page.get_by_role("button", name="Kirjaudu").click(timeout=15_000)
             clicks += 1
+            tab.session.click_times.append(time.time())
         except PlaywrightTimeout:  # the form went away (a previous click is logging in) or the page was busy
             continue
         # A click can be lost when a rerun started by the cookie component interrupts the run that carries
@@ -734,6 +736,33 @@ async def drive(base_url: str, plan: Plan, server_pid: int) -> dict:
 # --- checking the database ---------------------------------------------------------------------
 
 
+def second_clicks(plan: Plan) -> list[str]:
+    """For each login that took more than one click: was the first click lost, or only slow?
+
+    The audit log's "login" event (written by the login callback, to the second) tells: before the second
+    click's second, the first click had logged in and the driver clicked again on a form still shown."""
+    from datetime import datetime
+
+    from yse_core.db import open_db
+
+    lines = []
+    db = open_db(plan.db_path)
+    try:
+        for session in plan.sessions:
+            if len(session.click_times) < 2:
+                continue
+            logins = [datetime.fromisoformat(at).timestamp() for (at,) in db.execute(
+                "SELECT at FROM audit_log WHERE action = 'login' AND username = ? ORDER BY id", [session.username])]
+            second = int(session.click_times[1])
+            verdict = ("not lost: logged in before the second click" if logins and logins[0] < second
+                       else "lost: logged in after the second click" if logins and logins[0] > second
+                       else "unclear: logged in within the second of the second click" if logins else "no login event")
+            lines.append(f"{session.username}: {len(session.click_times)} clicks at {[round(t, 3) for t in session.click_times]}, {verdict}")
+    finally:
+        db.close()
+    return lines
+
+
 def verify_database(plan: Plan) -> dict[str, list[str]]:
     """Compare the SQLite file with what the sessions saved; problems by kind ("answers", "conflict", "integrity")."""
     from yse_core.db import open_db
@@ -835,6 +864,7 @@ def figures(plan: Plan, timing: dict, database_problems: dict[str, list[str]]) -
         "login_seconds_max": round(max((s.login_seconds or 0) for s in plan.sessions), 1),
         "login_clicks": sorted((s.login_clicks or 0) for s in plan.sessions),
         "warm_up_login_clicks": timing.get("warm_up_login_clicks"),
+        "second_clicks": second_clicks(plan),
         "theme_jumps": [f"{s.username}: {jump}" for s in plan.sessions for jump in s.theme_jumps],
         "login_phase_seconds": round(timing.get("start", timing["began"]) - timing["began"], 1),
         "answering_seconds": round(timing["end"] - timing["start"], 1) if "start" in timing and "end" in timing else None,
@@ -934,6 +964,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     print(summary(result))
+    for line in result["second_clicks"]:
+        print("  second click:", line)
     return 1 if failed else 0
 
 

@@ -15,6 +15,7 @@ from yse_core.db import is_demo
 from yse_core.errors import YseError
 
 from . import session
+from .callbacks import Steps
 from .session import t
 
 
@@ -32,39 +33,74 @@ def make_authenticator(db, cookie_key: str, expiry_days: float) -> tuple[stauth.
     return authenticator, credentials
 
 
+KEY_LOGIN_USERNAME = "yse-login-username"
+KEY_LOGIN_PASSWORD = "yse-login-password"
+KEY_LOGIN_MESSAGE = "yse_login_message"  # the i18n key of the last login's error, shown once under the form
+
+
 def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> None:
-    """Render the login form; record failures and lockouts; rerun into the portal on success."""
+    """Render the login form; its submit button's callback logs in (see _submit_login)."""
     st.title(t("app.title"))
     if st.session_state.get(KEY_SESSION_REFUSED):  # why the cookie or live session was refused (until a login)
         st.error(st.session_state[KEY_SESSION_REFUSED])
-    before = {name: entry.get("failed_login_attempts", 0) for name, entry in credentials["usernames"].items()}
-    fields = {"Form name": t("login.heading"), "Username": t("login.username"),
-              "Password": t("login.password"), "Login": t("login.submit")}
-    try:
-        authenticator.login(location="main", max_login_attempts=auth.MAX_FAILED_LOGINS, fields=fields,
-                            key="yse-login", callback=lambda info: auth.record_login(db, info["username"]))
-    except LoginError as error:
-        if "attempts" in str(error):
-            st.error(t("login.locked"))
-        else:  # defensive: a cookie the library refuses (screen_cookie lets none through)
-            st.session_state[LIBRARY_LOGOUT_FLAG] = True
-            st.error(t("login.failed"))
-    for name, entry in credentials["usernames"].items():
-        if entry.get("failed_login_attempts", 0) > before.get(name, 0):
-            if auth.record_failed_login(db, name):
-                st.error(t("login.locked"))
-                st.session_state["authentication_status"] = None
-    if st.session_state.get("authentication_status"):
-        # The cookie is set by a browser component; a rerun now would unmount it before it runs,
-        # so the logged-in run sets it again (see set_pending_cookie).
+    with st.form("yse-login"):
+        st.subheader(t("login.heading"))
+        st.text_input(t("login.username"), key=KEY_LOGIN_USERNAME, autocomplete="username")
+        st.text_input(t("login.password"), type="password", key=KEY_LOGIN_PASSWORD, autocomplete="current-password")
+        st.form_submit_button(t("login.submit"), on_click=_submit_login, args=(db, authenticator, credentials))
+    message = st.session_state.pop(KEY_LOGIN_MESSAGE, None)
+    if message:
+        st.error(t(message))
+    if is_demo(db):
+        st.info(t("login.demo_notice"))
+
+
+def _submit_login(db, authenticator: stauth.Authenticate, credentials: dict) -> None:
+    """Check the form's credentials with streamlit-authenticator; record the login, failure or lockout.
+
+    A callback, not an ``if st.form_submit_button(...)`` in the page: Streamlit runs callbacks before the
+    script, so a rerun that interrupts the run carrying the click cannot skip it; ``Steps`` keeps a rerun
+    request that arrives during the password check from ending the callback half done (ui/callbacks.py).
+    On success the same run goes on into the portal: app.py reads ``authentication_status`` after this.
+    """
+    with Steps() as steps:
+        username, password = steps.run(lambda: (st.session_state.get(KEY_LOGIN_USERNAME, ""),
+                                                st.session_state.get(KEY_LOGIN_PASSWORD, "")))
+        before = {name: entry.get("failed_login_attempts", 0) for name, entry in credentials["usernames"].items()}
+        recorded = []  # the login is written to the database once, even if the check runs again
+
+        def record_login(info: dict) -> None:
+            if not recorded:
+                auth.record_login(db, info["username"])
+                recorded.append(info["username"])
+
+        def check() -> str | None:
+            try:
+                authenticator.authentication_controller.login(
+                    username, password, max_login_attempts=auth.MAX_FAILED_LOGINS, callback=record_login)
+            except LoginError as error:
+                return "login.locked" if "attempts" in str(error) else "login.failed"
+            return None if st.session_state.get("authentication_status") else "login.failed" if username else ""
+
+        message = steps.run(check)
+        failed = [name for name, entry in credentials["usernames"].items() if entry.get("failed_login_attempts", 0) > before.get(name, 0)]
+        if any([auth.record_failed_login(db, name) for name in failed]):
+            message = "login.locked"
+        steps.run(lambda: _store_login_outcome(message))
+
+
+def _store_login_outcome(message: str | None) -> None:
+    st.session_state[KEY_LOGIN_PASSWORD] = ""  # the password does not stay in the session
+    if message is None:  # logged in; the cookie is set by a browser component in the logged-in runs
         st.session_state[KEY_COOKIE_PENDING] = True
         st.session_state.pop(SET_COOKIE_COMPONENT_KEY, None)
         st.session_state.pop(KEY_SESSION_REFUSED, None)
-        st.rerun()
-    if st.session_state.get("authentication_status") is False:
-        st.error(t("login.failed"))
-    if is_demo(db):
-        st.info(t("login.demo_notice"))
+        st.session_state.pop(KEY_LOGIN_USERNAME, None)
+        return
+    if message == "login.locked":
+        st.session_state["authentication_status"] = None
+    if message:
+        st.session_state[KEY_LOGIN_MESSAGE] = message
 
 
 KEY_COOKIE_PENDING = "yse_cookie_pending"

@@ -8,12 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from yse_core import auth
-from yse_core.errors import AnswerError, ConflictError, YseError
+from yse_core.errors import ConflictError, YseError
 from yse_core.exports.content import answer_text
 from yse_core.gaps.service import questions_read
 from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
 from yse_core.responses import ResponseContext, answer_history, load_context, progress, save_answer
 
+from .callbacks import Steps
 from .gaps_view import context_points
 from .session import lang, t
 
@@ -100,24 +101,32 @@ def measures_rows(frame: pd.DataFrame) -> list[dict] | None:
 
 def _save(db, user, response_id: int, question: Question, value: object) -> bool:
     user = live_user(db, user)  # a callback in a fragment runs without app.py's check of the account
-    bases, conflicts, errors = _state(KEY_BASE_VERSIONS), _state(KEY_CONFLICTS), _state(KEY_ERRORS)
+    # The save and its bookkeeping finish even when the browser sends another change meanwhile: otherwise the
+    # next save would meet its own previous version as a conflict (see ui/callbacks.py).
+    with Steps() as steps:
+        bases, conflicts, errors, saved, language = steps.run(lambda: (
+            _state(KEY_BASE_VERSIONS), _state(KEY_CONFLICTS), _state(KEY_ERRORS), _state(KEY_SAVED), lang()))
+        stored = _store(db, user, response_id, question, value, language, bases, conflicts, errors, saved)
+    return stored
+
+
+def _store(db, user, response_id: int, question: Question, value: object, language: str,
+           bases: dict, conflicts: dict, errors: dict, saved: dict) -> bool:
+    """Save the answer and note the outcome in the session's dictionaries (no Streamlit call in here)."""
     try:
-        answer = save_answer(db, user, response_id, question.id, value, base_version=bases.get(question.id, 0), lang=lang())
+        answer = save_answer(db, user, response_id, question.id, value, base_version=bases.get(question.id, 0), lang=language)
     except ConflictError as conflict:
         conflicts[question.id] = {**conflict.current, "mine": value}
         errors.pop(question.id, None)
         return False
-    except AnswerError as error:
-        errors[question.id] = str(error)
-        return False
-    except YseError as error:
+    except YseError as error:  # AnswerError and the rest: the message is shown under the question
         errors[question.id] = str(error)
         return False
     bases[question.id] = answer.version
     errors.pop(question.id, None)
     conflicts.pop(question.id, None)
     if answer.updated_at:
-        _state(KEY_SAVED)[question.id] = answer.updated_at
+        saved[question.id] = answer.updated_at
     return True
 
 
@@ -128,8 +137,10 @@ def _on_change(db, user, context: ResponseContext, question: Question, in_fragme
     or hid a question or changed a discussion point, the callback asks for the whole page instead.
     """
     response_id = context.response["id"]
-    raw = st.session_state[widget_key(response_id, question.id)]
-    if not _save(db, user, response_id, question, from_widget(question, raw)) or not in_fragment:
+    with Steps() as steps:  # read the new value even if another change arrives now: it is not offered again
+        raw = steps.run(lambda: st.session_state[widget_key(response_id, question.id)])
+        stored = _save(db, user, response_id, question, from_widget(question, raw))
+    if not stored or not in_fragment:
         return
     signature = st.session_state.get(KEY_PAGE_SIGNATURE)
     if signature is None:
