@@ -12,13 +12,14 @@ from yse_core.i18n import LANGUAGE_NAMES
 st.set_page_config(page_title="YSE", page_icon=":material/forum:", layout="wide")
 
 PAGES = {
-    # role → [(script, title key, icon, url path)]
+    # role → [(script, title key, icon, url path)]. A url path must not be the name of a file in pages/: Streamlit's
+    # old pages/ folder mode (AppTest's every run, see ui/legacy_pages.py) would run that file without app.py.
     "respondent": [
         ("pages/area_home.py", "nav.area_home", ":material/home:", "koti"),
         ("pages/questionnaire.py", "nav.questionnaire", ":material/edit_note:", "kysely"),
         ("pages/situation.py", "nav.situation", ":material/monitoring:", "tilannekuva"),
         ("pages/discussion.py", "nav.discussion", ":material/handshake:", "keskustelu"),
-        ("pages/offline.py", "nav.offline", ":material/table_view:", "offline"),
+        ("pages/offline.py", "nav.offline", ":material/table_view:", "excel"),
     ],
     "reviewer": [
         ("pages/round_overview.py", "nav.round_overview", ":material/grid_view:", "yleiskuva"),

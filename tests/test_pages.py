@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from yse_core import auth
@@ -179,3 +181,12 @@ def test_compare_page_shows_the_same_question_year_over_year(demo_db_path):
     years = app.dataframe[-1].value
     assert list(years.columns) == ["2025", "2026"]
     assert years.loc["Helsingin kaupunki", "2025"].startswith("2 –") and years.loc["Helsingin kaupunki", "2026"].startswith("4 –")
+
+
+def test_no_url_path_is_the_name_of_a_page_file():
+    """Streamlit's old pages/ folder mode (every AppTest run, the first session of a plain `streamlit run`) runs
+    pages/<name>.py directly, without app.py, for the address /<name> (ui/legacy_pages.py)."""
+    from .test_accessibility import PORTAL_PAGES
+
+    file_names = {path.stem for path in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")}
+    assert {path for paths in PORTAL_PAGES.values() for path in paths} & file_names == set()
