@@ -22,7 +22,7 @@ from .db import now_iso, transaction
 from .errors import AnswerError, NotFound, PermissionDenied
 from .indicators.catalogue import load_catalogue
 from .questionnaire import TEXT_MAX_LENGTH, Question, Text, Theme
-from .responses import get_response_row
+from .responses import FOLLOW_UP_QUESTION_PREFIX, get_response_row
 from .rounds import get_questionnaire, get_round
 
 OWNER_SIDES = ("area", "tem")
@@ -30,7 +30,6 @@ STATUSES = ("open", "in_progress", "done", "dropped")
 OPEN_STATUSES = ("open", "in_progress")
 GENERAL_NOTES = "general"
 FOLLOW_UP_THEME_ID = "previous_follow_ups"
-FOLLOW_UP_QUESTION_PREFIX = "followup_"
 REVIEWER_ROLES = ("reviewer", "admin")
 
 # The texts of the carried-over theme; {year}, {body}, {owner}, {due} are filled per item.

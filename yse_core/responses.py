@@ -56,8 +56,15 @@ class SubmitIncomplete(AnswerError):
         self.missing = missing
 
 
+# One encoder for every save: json.dumps with options builds a new JSONEncoder on each call.
+_ENCODE_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+# The question id prefix of the follow-up theme built from last round's items (yse_core.discussions).
+FOLLOW_UP_QUESTION_PREFIX = "followup_"
+
+
 def _encode(value: object) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return None if value is None else _ENCODE_JSON(value)
 
 
 def _decode(text: str | None) -> object:
@@ -211,8 +218,6 @@ def _question_for_save(
     question_id: str,
 ) -> Question:
     """The question being answered: from the round's questionnaire (key, file hash), or the carried follow-up theme."""
-    from .discussions import FOLLOW_UP_QUESTION_PREFIX
-
     if question_id.startswith(FOLLOW_UP_QUESTION_PREFIX):  # built per area from last round's items
         found = questionnaire_for_area(db, user, get_round(db, round_year), area_id)
     else:
