@@ -80,7 +80,9 @@ def _submit_login(db, authenticator: stauth.Authenticate, credentials: dict) -> 
                     username, password, max_login_attempts=auth.MAX_FAILED_LOGINS, callback=record_login)
             except LoginError as error:
                 return "login.locked" if "attempts" in str(error) else "login.failed"
-            return None if st.session_state.get("authentication_status") else "login.failed" if username else ""
+            if st.session_state.get("authentication_status"):
+                return None
+            return "login.failed" if username else ""  # an empty form: nothing to say
 
         message = steps.run(check)
         failed = [name for name, entry in credentials["usernames"].items() if entry.get("failed_login_attempts", 0) > before.get(name, 0)]
