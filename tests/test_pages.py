@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from yse_core import auth
+from yse_core import audit, auth
 from yse_core.db import open_db
 from yse_core.responses import get_response_row, load_answers
 
@@ -190,3 +191,33 @@ def test_no_url_path_is_the_name_of_a_page_file():
 
     file_names = {path.stem for path in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")}
     assert {path for paths in PORTAL_PAGES.values() for path in paths} & file_names == set()
+
+
+def test_five_wrong_passwords_in_the_form_lock_the_account_and_the_right_one_is_then_refused(demo_db_path):
+    """The login form's callback (ui/login.py) counts failures in the database and locks at the fifth."""
+    from streamlit.testing.v1 import AppTest
+
+    from .apptest_helpers import APP
+
+    os.environ["YSE_DB"] = str(demo_db_path)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    for attempt in range(1, auth.MAX_FAILED_LOGINS + 1):
+        app.text_input[0].input("demo-helsinki")
+        app.text_input[1].input(f"wrong-{attempt}")
+        app.button[0].click()
+        app.run()
+        assert app.text_input[1].value == ""  # the password does not stay in the form
+        errors = " ".join(element.value for element in app.error)
+        assert ("lukittu" in errors) == (attempt == auth.MAX_FAILED_LOGINS), (attempt, errors)
+    db = open_db(demo_db_path)
+    assert auth.is_locked(auth.get_user(db, "demo-helsinki"))
+    assert len(audit.events(db, username="demo-helsinki", action="login_failed")) == auth.MAX_FAILED_LOGINS
+    app.text_input[0].input("demo-helsinki")
+    app.text_input[1].input("yse-demo")
+    app.button[0].click()
+    app.run()
+    assert "lukittu" in " ".join(element.value for element in app.error)
+    assert titles(app) == ["YSE-portaali"]  # still the login page
+    assert audit.events(db, username="demo-helsinki", action="login") == []
+    db.close()
