@@ -39,15 +39,19 @@ if round_row is None:
 context = load_context(db, user, round_row["year"], user.area_id)
 questionnaire, language = context.questionnaire, current_lang()
 themes = {theme.id: theme for theme in questionnaire.themes}
-if st.session_state.get(KEY_THEME) not in themes:
-    # The sidebar radio's state can be dropped when reruns overlap (seen under load with the question
-    # fragments); the theme the page last showed is kept in a plain key. On a session's first run the
-    # theme in the URL survives a reload.
-    remembered, requested = st.session_state.get(KEY_THEME_SHOWN), st.query_params.get("teema")
-    st.session_state[KEY_THEME] = next((choice for choice in (remembered, requested) if choice in themes),
-                                       questionnaire.themes[0].id)
-theme = themes[st.session_state[KEY_THEME]]
+# The page's theme lives in a plain key (KEY_THEME_SHOWN); the sidebar radio (KEY_THEME) is only how the user
+# changes it. A click arrives as a valid radio value; anything else (a label from before the language changed,
+# a radio state Streamlit dropped when reruns overlapped) falls back to the page's theme, or on a session's
+# first run to the theme in the address, which survives a reload.
+chosen, remembered = st.session_state.get(KEY_THEME), st.session_state.get(KEY_THEME_SHOWN)
+theme_id = next((choice for choice in (chosen, remembered, st.query_params.get("teema")) if choice in themes),
+                questionnaire.themes[0].id)
+theme = themes[theme_id]
 st.session_state[KEY_THEME_SHOWN] = theme.id
+# Set on every full run, so the radio's value is always sent to the browser: a browser that lost the radio's
+# state (under load, reruns overlapping) would otherwise show its first option and send it back as a choice
+# (docs/reliability.md, bug 2).
+st.session_state[KEY_THEME] = theme.id
 
 st.title(questionnaire.title.get(language))
 st.caption(t("q.header", area=area_name(context.area), year=round_row["year"], deadline=round_row["deadline"]))
@@ -59,13 +63,18 @@ if not context.writable:
 progress_by_theme = {row["theme_id"]: row for row in overall["themes"]}
 
 
-def theme_label(theme_id: str) -> str:
+def theme_caption(theme_id: str) -> str:
     row = progress_by_theme[theme_id]
-    mark = "✓ " if row["visible"] and row["answered"] == row["visible"] else ""
-    return f"{mark}{themes[theme_id].title.get(language)} ({row['answered']}/{row['visible']})"
+    done = row["visible"] and row["answered"] == row["visible"]
+    return t("q.theme_done" if done else "q.theme_progress", answered=row["answered"], visible=row["visible"])
 
 
-st.sidebar.radio(t("q.themes"), list(themes), key=KEY_THEME, format_func=theme_label)
+# The options' labels are the titles only; the progress is in the captions. The browser sends back the label
+# of the option it shows: a label carrying the progress would stop matching as soon as an answer moved it.
+theme_ids = list(themes)
+st.sidebar.radio(t("q.themes"), theme_ids, key=KEY_THEME,
+                 format_func=lambda theme_id: themes[theme_id].title.get(language),
+                 captions=[theme_caption(theme_id) for theme_id in theme_ids])
 st.query_params["teema"] = theme.id
 st.header(theme.title.get(language))
 if theme.intro:
@@ -90,14 +99,14 @@ for question in visible_questions(context, theme):
     if question.id in comments_by_question:
         render_threads(db, user, comments_by_question[question.id])
 
-index = list(themes).index(theme.id)
+index = theme_ids.index(theme.id)
 previous_col, next_col = st.columns(2)
 if index > 0:
     previous_col.button(t("q.previous"), key="q-prev", on_click=st.session_state.__setitem__,
-                        args=(KEY_THEME, list(themes)[index - 1]))
+                        args=(KEY_THEME, theme_ids[index - 1]))
 if index < len(themes) - 1:
     next_col.button(t("q.next"), key="q-next", type="primary", on_click=st.session_state.__setitem__,
-                    args=(KEY_THEME, list(themes)[index + 1]))
+                    args=(KEY_THEME, theme_ids[index + 1]))
 
 history = st.expander(t("q.history"), key=f"q-history-open-{theme.id}", on_change="rerun")
 if history.open:  # read the history only when someone looks at it

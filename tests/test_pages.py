@@ -99,6 +99,26 @@ def test_respondent_answers_each_widget_type_and_database_holds_it(demo_db_path)
     assert answers["employer_contacts_per_year"] == 1200
 
 
+def test_the_theme_radio_keeps_its_labels_and_sends_its_value_when_an_answer_moves_the_progress(demo_db_path):
+    """Bug 2 (docs/reliability.md): the browser sends back the label of the theme it shows. Labels that carried
+    the progress stopped matching after an answer, and a browser that lost the radio's state showed the first
+    theme and sent it back. Now the labels are the titles (progress in the captions) and every full run sends
+    the page's theme to the browser."""
+    app = _questionnaire(logged_in_app(demo_db_path, "demo-helsinki"))
+    app.radio(key="yse_theme").set_value("own_measures").run()
+    before = app.radio(key="yse_theme")
+    labels, captions = list(before.options), list(before.proto.captions)
+    db = open_db(demo_db_path)
+    response_id = get_response_row(db, auth.get_user(db, "demo-helsinki"), 2025, "helsinki")["id"]
+    app.number_input(key=f"q-{response_id}-employer_contacts_per_year").set_value(1200).run()
+    after = app.radio(key="yse_theme")
+    assert not app.exception, app.exception
+    assert list(after.options) == labels
+    assert list(after.proto.captions) != captions  # the theme's "0/n" moved to "1/n"
+    assert after.proto.set_value and after.proto.raw_value == "Omat toimet ja niiden vaikuttavuuden seuranta"
+    assert after.value == "own_measures"
+
+
 def test_out_of_range_number_shows_message_and_is_not_saved(demo_db_path):
     app = _questionnaire(logged_in_app(demo_db_path, "demo-helsinki"))
     db = open_db(demo_db_path)
