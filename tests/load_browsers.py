@@ -146,7 +146,7 @@ class Plan:
     pair: ConflictPair
     labels: dict[str, dict[str, str]]  # question id -> option id -> Finnish label
     scale_labels: dict[str, list[str]]
-    before: dict[int, tuple[int, int]]  # response id -> (responses.version, history rows) before the run
+    before: dict[int, tuple[int, int]]  # response id -> (saves so far: its answers' versions summed, history rows)
     response_ids: dict[str, int]  # area id -> response id
     theme_questions: dict[str, set[str]]  # Finnish theme title -> its question ids
 
@@ -190,7 +190,7 @@ def prepare(db_path: Path, areas: int) -> Plan:
         if any(titles.get(title) != theme_id for title, theme_id in THEME_IDS.items()):
             raise RuntimeError(f"the questionnaire's themes changed: {titles}")
         before = {
-            rid: (db.execute("SELECT version FROM responses WHERE id = ?", [rid]).fetchone()[0],
+            rid: (db.execute("SELECT TOTAL(version) FROM answers WHERE response_id = ?", [rid]).fetchone()[0],
                   db.execute("SELECT COUNT(*) FROM answer_history WHERE response_id = ?", [rid]).fetchone()[0])
             for rid in response_ids.values()
         }
@@ -801,10 +801,10 @@ def verify_database(plan: Plan) -> dict[str, list[str]]:
             if set(stored) != answered:
                 problems["answers"].append(f"{area_id}: answers stored for {sorted(set(stored) - answered)}, missing {sorted(answered - set(stored))}")
             version_before, history_before = plan.before[rid]
-            version_now = db.execute("SELECT version FROM responses WHERE id = ?", [rid]).fetchone()[0]
+            version_now = db.execute("SELECT TOTAL(version) FROM answers WHERE response_id = ?", [rid]).fetchone()[0]
             history_now = db.execute("SELECT COUNT(*) FROM answer_history WHERE response_id = ?", [rid]).fetchone()[0]
             if version_now - version_before != expected_saves or history_now - history_before != expected_saves:
-                problems["answers"].append(f"{area_id}: response version +{version_now - version_before}, history "
+                problems["answers"].append(f"{area_id}: answer versions +{version_now - version_before:g}, history "
                                            f"+{history_now - history_before}, but {expected_saves} saves were made")
         placeholders = ",".join("?" * len(plan.response_ids))
         others = db.execute(f"SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.area_id NOT IN ({placeholders})",

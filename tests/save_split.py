@@ -2,7 +2,7 @@
 
 Times, alternating in rounds with a WAL checkpoint after each (so drift in the machine's speed hits all alike):
 a raw single-row insert; the SQL that ``yse_core.responses.save_answer`` runs, as bare sqlite3 statements
-(read + answer, + history row, + response version); the same steps with the core's Python parts (questionnaire
+(read + answer, + history row); the same steps with the core's Python parts (questionnaire
 lookup, validation, JSON, the ``transaction()`` helper); and ``save_answer`` itself. Medians, and each as a
 multiple of the raw insert.
 """
@@ -32,7 +32,6 @@ UPSERT = """INSERT INTO answers(response_id, question_id, value, updated_by, upd
             updated_at = excluded.updated_at, version = excluded.version"""
 HISTORY = """INSERT INTO answer_history(response_id, question_id, old_value, new_value, changed_by, changed_at, version)
              VALUES (?, ?, ?, ?, ?, ?, ?)"""
-VERSION = "UPDATE responses SET updated_at = ?, version = version + 1 WHERE id = ?"
 
 
 def main(rounds: int = 40, per_round: int = 25) -> None:
@@ -61,8 +60,6 @@ def main(rounds: int = 40, per_round: int = 25) -> None:
                 conn.execute(UPSERT, [response_id, "bare", str(n % 2 + 3), "u", at, n])
             if "history" in statements:
                 conn.execute(HISTORY, [response_id, "bare", "3", str(n % 2 + 3), "u", at, n])
-            if "version" in statements:
-                conn.execute(VERSION, [at, response_id])
             conn.execute("COMMIT")
         return run
 
@@ -75,7 +72,6 @@ def main(rounds: int = 40, per_round: int = 25) -> None:
             at, version = now_iso(), (row[7] or 0) + 1
             conn.execute(UPSERT, [response_id, "steps", encoded, user.username, at, version])
             conn.execute(HISTORY, [response_id, "steps", row[6], encoded, user.username, at, version])
-            conn.execute(VERSION, [at, response_id])
         counter["steps"] = version
 
     def save() -> None:
@@ -84,7 +80,6 @@ def main(rounds: int = 40, per_round: int = 25) -> None:
 
     cases = {"raw insert (1 row)": raw, "bare SQL: read + answer": bare("answer"),
              "bare SQL: + history row": bare("answer", "history"),
-             "bare SQL: + response version": bare("answer", "history", "version"),
              "the same with the core's Python": steps, "save_answer": save}
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(rounds):

@@ -223,7 +223,7 @@ def _fill_answers(db, year: int, area_ids: list[str]) -> int:
                                                      [year]).fetchone()[0])
     areas = {row["id"]: {**row, "uusimaa": bool(row["uusimaa"])} for row in db.query("SELECT * FROM areas")}
     responses = dict(db.execute("SELECT area_id, id FROM responses WHERE round_year = ?", [year]).fetchall())
-    answer_rows, history_rows, versions = [], [], []
+    answer_rows, history_rows = [], []
     current = year == DEMO_ROUND_YEAR
     for area_id in area_ids:
         if current and _left_empty(area_id):
@@ -243,13 +243,11 @@ def _fill_answers(db, year: int, area_ids: list[str]) -> int:
             encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)  # as responses._encode
             answer_rows.append((responses[area_id], question_id, encoded, username, at, 1))
             history_rows.append((responses[area_id], question_id, None, encoded, username, at, 1))
-        versions.append((at, len(values), responses[area_id]))
     with transaction(db):
         db.conn.executemany("INSERT INTO answers(response_id, question_id, value, updated_by, updated_at, version) "
                             "VALUES (?, ?, ?, ?, ?, ?)", answer_rows)
         db.conn.executemany("INSERT INTO answer_history(response_id, question_id, old_value, new_value, changed_by, "
                             "changed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)", history_rows)
-        db.conn.executemany("UPDATE responses SET updated_at = ?, version = version + ? WHERE id = ?", versions)
     return len(answer_rows)
 
 

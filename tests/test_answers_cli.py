@@ -48,7 +48,7 @@ def run_import(db_path, file):
 
 def stored_rows(db_path) -> dict[str, list]:
     db = open_db(db_path)
-    rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in ("answers", "answer_history")}
+    rows = {table: sorted(db.execute(f"SELECT * FROM {table}").fetchall(), key=repr) for table in ("answers", "answer_history")}
     db.close()
     return rows
 

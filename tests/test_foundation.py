@@ -27,6 +27,32 @@ def test_migrations_applied_twice_give_the_same_schema(tmp_path):
     assert again.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def test_a_database_from_before_the_lean_save_keeps_its_history_and_answers(tmp_path):
+    """Migration 0006 rebuilds answer_history keyed by (response, question, version) and drops responses.version."""
+    from yse_core.db import connect, migrations
+
+    old = connect(tmp_path / "old.db", create=True)
+    migrations.apply(old, stop_before="0006_lean_answer_save")
+    old.execute("INSERT INTO areas(id, name_fi, name_sv, region, ely) VALUES ('a', 'Alue', 'Område', 'Uusimaa', 'Uusimaa')")
+    old.execute("INSERT INTO questionnaires VALUES ('k', 'q', 1, 'q.yaml', 'h', '{}', 't')")
+    old.execute("INSERT INTO rounds(year, questionnaire_key, opens, deadline, created_at) VALUES (2025, 'k', 'o', 'd', 't')")
+    old.execute("INSERT INTO responses(id, round_year, area_id, updated_at, version) VALUES (1, 2025, 'a', 't0', 2)")
+    old.execute("INSERT INTO answers VALUES (1, 'q1', '\"b\"', 'u', 't2', 2)")
+    history = [(1, "q1", None, '"a"', "u", "t1", 1), (1, "q1", '"a"', '"b"', "u", "t2", 2)]
+    old.conn.executemany("INSERT INTO answer_history(response_id, question_id, old_value, new_value, changed_by, changed_at, "
+                         "version) VALUES (?, ?, ?, ?, ?, ?, ?)", history)
+    old.conn.commit()
+    old.close()
+
+    db = open_db(tmp_path / "old.db")
+    assert "version" not in db["responses"].columns_dict
+    assert db["answer_history"].pks == ["response_id", "question_id", "version"]
+    assert db.execute("SELECT response_id, question_id, old_value, new_value, changed_by, changed_at, version "
+                      "FROM answer_history ORDER BY version").fetchall() == history
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
 def test_missing_database_names_the_init_command(tmp_path):
     with pytest.raises(DatabaseError, match="init"):
         open_db(tmp_path / "missing.db")

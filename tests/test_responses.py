@@ -75,7 +75,7 @@ def count(db, table: str) -> int:
 
 def snapshot(db) -> dict[str, list]:
     """Every row a write could touch, to show that a refused call changed nothing."""
-    return {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+    return {table: sorted(db.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
             for table in ("answers", "answer_history", "responses", "audit_log")}
 
 
@@ -154,11 +154,29 @@ def test_text_question_is_stored_exactly_as_typed(demo_db, text_round, text):
 def test_saving_the_same_value_again_adds_no_history_and_keeps_the_version(demo_db, question_id, first, again):
     respondent, rid = user(demo_db), response_id(demo_db)
     saved = responses.save_answer(demo_db, respondent, rid, question_id, first, base_version=0)
-    response_version = responses.get_response_row(demo_db, respondent, ROUND, AREA)["version"]
+    changes = responses.change_counts(demo_db, ROUND)[AREA]
     repeated = responses.save_answer(demo_db, respondent, rid, question_id, again, base_version=saved.version)
     assert repeated.version == saved.version == 1
     assert len(responses.answer_history(demo_db, respondent, rid, question_id)) == 1
-    assert responses.get_response_row(demo_db, respondent, ROUND, AREA)["version"] == response_version
+    assert responses.change_counts(demo_db, ROUND)[AREA] == changes
+
+
+def test_each_save_adds_one_to_the_change_count_and_moves_the_response_s_last_change(demo_db):
+    """The round overview's cache is keyed on the change count; the area view shows the last change."""
+    respondent, rid = user(demo_db), response_id(demo_db)
+    counts = responses.change_counts(demo_db, ROUND)
+    before = counts[AREA]
+    first = responses.save_answer(demo_db, respondent, rid, "trends_process_exists", True, base_version=0)
+    second = responses.save_answer(demo_db, respondent, rid, "trends_process_exists", False, base_version=first.version)
+    responses.save_answer(demo_db, respondent, rid, "trends_process_description", "Kuukausittain", base_version=0)
+    after = responses.change_counts(demo_db, ROUND)
+    assert after[AREA] == before + 3
+    assert {area: count for area, count in after.items() if area != AREA} == {
+        area: count for area, count in counts.items() if area != AREA}
+    demo_db.execute("UPDATE answers SET updated_at = '2099-01-01T00:00:00+00:00' WHERE response_id = ? AND question_id = ?",
+                    [rid, "trends_process_exists"])
+    assert responses.get_response_row(demo_db, respondent, ROUND, AREA)["updated_at"] == "2099-01-01T00:00:00+00:00"
+    assert second.version == 2
 
 
 @pytest.mark.parametrize("empty", [None, "", "   \n", []], ids=["none", "empty-text", "whitespace", "empty-list"])

@@ -11,6 +11,7 @@ import streamlit as st
 from yse_core import db as yse_db
 from yse_core.gaps.service import area_figures, points_for_context, points_for_round
 from yse_core.indicators import situation
+from yse_core.responses import change_counts
 
 from .session import db_path, lang, t
 
@@ -47,14 +48,13 @@ _ROUND_POINTS_MAX = 5000  # ten rounds of 450 areas
 def round_points(db, user, round_year: int) -> dict[str, list]:
     """Area id → discussion points of a round for the areas the user may read, re-evaluating only what changed.
 
-    An area's points depend on its answers (its response's version goes up with every save), the figures
+    An area's points depend on its answers (its response's change count goes up with every save), the figures
     (the data stamp changes with every import or membership change) and the rules (fixed per process).
     The round overview reruns on every filter click; keeping each area's points under that key means a
     rerun evaluates only the areas whose answers changed since, instead of every area of the round.
     """
     path, stamp = str(db_path()), situation.data_version(db)
-    versions = {area_id: version for area_id, version in db.execute(
-        "SELECT area_id, version FROM responses WHERE round_year = ?", [round_year]) if user.can_read_area(area_id)}
+    versions = {area_id: count for area_id, count in change_counts(db, round_year).items() if user.can_read_area(area_id)}
     keys = {area_id: (path, stamp, round_year, area_id, version) for area_id, version in versions.items()}
     with _ROUND_POINTS_LOCK:
         found = {area_id: _ROUND_POINTS[key] for area_id, key in keys.items() if key in _ROUND_POINTS}

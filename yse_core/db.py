@@ -387,3 +387,31 @@ def _m0005(db: sqlite_utils.Database) -> None:
         CREATE INDEX IF NOT EXISTS idx_values_code_period ON indicator_values(indicator_code, period)
         """,
     )
+
+
+@migrations(name="0006_lean_answer_save")
+def _m0006(db: sqlite_utils.Database) -> None:
+    # Every answer save wrote four B-trees besides the answer: the history table and its index, and the
+    # response row's version and time. The history is now keyed by (response, question, version), so one
+    # B-tree holds it in the order it is read; the response's change count is the sum of its answers'
+    # versions (every save adds one) and its last change the latest answer's time, both read where needed.
+    _run_script(
+        db,
+        """
+        CREATE TABLE answer_history_keyed (
+            response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            old_value TEXT,
+            new_value TEXT,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            PRIMARY KEY (response_id, question_id, version)
+        ) WITHOUT ROWID;
+        INSERT INTO answer_history_keyed(response_id, question_id, version, old_value, new_value, changed_by, changed_at)
+            SELECT response_id, question_id, version, old_value, new_value, changed_by, changed_at FROM answer_history;
+        DROP TABLE answer_history;
+        ALTER TABLE answer_history_keyed RENAME TO answer_history;
+        ALTER TABLE responses DROP COLUMN version
+        """,
+    )

@@ -87,18 +87,45 @@ def questionnaire_for_area(db: sqlite_utils.Database, user: User, round_row: dic
 def get_response_row(db: sqlite_utils.Database, user: User, round_year: int, area_id: str) -> dict:
     """Return the response row of an area in a round, if the user may read it."""
     user.require_area(area_id)
-    rows = list(db.query("SELECT * FROM responses WHERE round_year = ? AND area_id = ?", [round_year, area_id]))
-    if not rows:
+    row = _response_row(db, "r.round_year = ? AND r.area_id = ?", [round_year, area_id])
+    if row is None:
         raise NotFound(f"Alueella {area_id} ei ole vastausta kierroksella {round_year}.")
-    return rows[0]
+    return row
 
 
 def _response_by_id(db: sqlite_utils.Database, user: User, response_id: int) -> dict:
-    rows = list(db.query("SELECT * FROM responses WHERE id = ?", [response_id]))
-    if not rows:
+    row = _response_row(db, "r.id = ?", [response_id])
+    if row is None:
         raise NotFound(f"Vastausta {response_id} ei ole.")
-    user.require_area(rows[0]["area_id"])
-    return rows[0]
+    user.require_area(row["area_id"])
+    return row
+
+
+def _response_row(db: sqlite_utils.Database, where: str, params: list) -> dict | None:
+    """One response; its ``updated_at`` is its last change: a state change or its latest answer.
+
+    A save writes only the answer and its history (the response row is not touched on the hot path), so
+    the latest answer's time is read here.
+    """
+    rows = list(db.query(
+        f"""SELECT r.*, (SELECT MAX(a.updated_at) FROM answers a WHERE a.response_id = r.id) AS last_answer_at
+            FROM responses r WHERE {where}""", params))
+    if not rows:
+        return None
+    row = rows[0]
+    row["updated_at"] = max(filter(None, (row["updated_at"], row.pop("last_answer_at"))), default=None)
+    return row
+
+
+def change_counts(db: sqlite_utils.Database, round_year: int) -> dict[str, int]:
+    """Area id → how many answer saves its response of the round has had (for caches keyed on the answers).
+
+    Every save raises one answer's version by one (a first answer starts at 1), so the sum of a response's
+    answer versions goes up by exactly one per save.
+    """
+    return dict(db.execute(
+        """SELECT r.area_id, (SELECT TOTAL(a.version) FROM answers a WHERE a.response_id = r.id)
+           FROM responses r WHERE r.round_year = ?""", [round_year]).fetchall())
 
 
 def load_answers(db: sqlite_utils.Database, user: User, response_id: int) -> dict[str, Answer]:
@@ -151,8 +178,8 @@ def save_answer(
 
     ``base_version`` is the version the user's page last read (0 or None when it had no answer).
     Every keystroke-level change comes through here, so it reads what it needs in one query inside the
-    write transaction (the response, its round and the current answer) and writes three rows: the
-    answer, its history and the response's version. Checking the states inside the transaction also
+    write transaction (the response, its round and the current answer) and writes two rows: the answer
+    and its history (the response's last change and change count are derived from its answers). Checking the states inside the transaction also
     means a save cannot slip in after a concurrent submit or round closing.
     """
     if not user.is_respondent:
@@ -205,11 +232,10 @@ def save_answer(
             [response_id, question_id, encoded, user.username, at, new_version],
         )
         execute(
-            """INSERT INTO answer_history(response_id, question_id, old_value, new_value, changed_by, changed_at, version)
+            """INSERT INTO answer_history(response_id, question_id, version, old_value, new_value, changed_by, changed_at)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [response_id, question_id, current_value, encoded, user.username, at, new_version],
+            [response_id, question_id, new_version, current_value, encoded, user.username, at],
         )
-        execute("UPDATE responses SET updated_at = ?, version = version + 1 WHERE id = ?", [at, response_id])
     return Answer(question_id, normalized, new_version, user.username, at)
 
 
@@ -235,7 +261,7 @@ def answer_history(db: sqlite_utils.Database, user: User, response_id: int, ques
         {**row, "old_value": _decode(row["old_value"]), "new_value": _decode(row["new_value"])}
         for row in db.query(
             """SELECT version, old_value, new_value, changed_by, changed_at FROM answer_history
-               WHERE response_id = ? AND question_id = ? ORDER BY id DESC""",
+               WHERE response_id = ? AND question_id = ? ORDER BY version DESC""",
             [response_id, question_id],
         )
     ]
