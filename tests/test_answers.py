@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from yse_core import responses
+from yse_core.db import now_iso
 from yse_core.errors import AnswerError
 from yse_core.questionnaire import (
     MEASURE_FIELDS,
@@ -436,3 +438,17 @@ def test_numbers_outside_range_or_not_finite_are_refused(number):
         assert not math.isfinite(number) or not 0 <= number <= 365
     else:
         assert stored == number and 0 <= stored <= 365
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.integers(), st.booleans(), st.text(), st.floats(allow_nan=False), st.lists(st.text(), max_size=3)))
+def test_an_answer_is_stored_as_the_json_encoder_writes_it(value):
+    """responses._encode writes ints, booleans and texts itself (the common answers, on every save)."""
+    assert responses._encode(value) == json.dumps(value, ensure_ascii=False, sort_keys=True)
+    assert responses._decode(responses._encode(value)) == value
+
+
+def test_now_iso_is_the_utc_time_to_the_second():
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    stamp = dt.datetime.fromisoformat(now_iso())
+    assert before <= stamp <= dt.datetime.now(dt.UTC) and stamp.utcoffset() == dt.timedelta(0)

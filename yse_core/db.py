@@ -31,7 +31,14 @@ def db_path_from_env(explicit: str | os.PathLike | None = None) -> Path:
 
 def now_iso() -> str:
     """Return the current UTC time as an ISO 8601 string with seconds (as ``datetime.now(UTC).isoformat``)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())  # a third of the datetime call's time
+    global _NOW_ISO
+    second = int(time.time())
+    if _NOW_ISO[0] != second:  # formatted once a second: every answer save stamps its rows
+        _NOW_ISO = (second, time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(second)))
+    return _NOW_ISO[1]
+
+
+_NOW_ISO: tuple[int, str] = (-1, "")
 
 
 def connect(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Database:

@@ -58,13 +58,17 @@ class SubmitIncomplete(AnswerError):
 
 # One encoder for every save: json.dumps with options builds a new JSONEncoder on each call.
 _ENCODE_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_ENCODE_SCALAR = {int: int.__repr__, bool: lambda value: "true" if value else "false", str: _ENCODE_JSON}
 
 # The question id prefix of the follow-up theme built from last round's items (yse_core.discussions).
 FOLLOW_UP_QUESTION_PREFIX = "followup_"
 
 
 def _encode(value: object) -> str | None:
-    return None if value is None else _ENCODE_JSON(value)
+    if value is None:
+        return None
+    scalar = _ENCODE_SCALAR.get(type(value))  # the answers most often saved, as the encoder would write them
+    return scalar(value) if scalar else _ENCODE_JSON(value)
 
 
 def _decode(text: str | None) -> object:
