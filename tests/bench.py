@@ -41,6 +41,7 @@ RESULTS = ROOT / "bench-results" / "latest.json"
 INDICATOR_FILE = ROOT / "tests" / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"
 QUESTION_ID = "trends_process_self"  # a scale question in the first theme of the 2025 questionnaire
 RAW_QUESTION_ID = "bench_raw_insert"  # the raw inserts write their own row, beside the saved answer
+SAVE_RUNS = 300  # the fewest timed saves (and raw inserts) per scale, whatever --runs says
 EMPTY_PAGE = "empty page"
 SCALES = (1, 10)  # demo scale and ten times the scale
 DB_KINDS = ("demo", "plain", "history")
@@ -367,12 +368,14 @@ def bench_answer_save(bench: Bench) -> list[Result]:
     raw.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
     raw.execute("PRAGMA synchronous = NORMAL")
     journal = raw.execute("PRAGMA journal_mode").fetchone()[0]
-    saves, inserts = Stopwatch(bench.warmup), Stopwatch(bench.warmup)
+    # A save takes microseconds: at least SAVE_RUNS of each even with --quick (5 runs gave 1.9x and 2.7x).
+    warmup, runs = max(bench.warmup, 10), max(bench.runs, SAVE_RUNS)
+    saves, inserts = Stopwatch(warmup), Stopwatch(warmup)
     round_size = 10
-    for first in range(0, bench.warmup + bench.runs, round_size):
-        for index in range(first, min(first + round_size, bench.warmup + bench.runs)):
+    for first in range(0, warmup + runs, round_size):
+        for index in range(first, min(first + round_size, warmup + runs)):
             version = saves.time(save_answer, db, user, response_id, QUESTION_ID, 3 + index % 2, base_version=version).version
-        for index in range(first, min(first + round_size, bench.warmup + bench.runs)):
+        for index in range(first, min(first + round_size, warmup + runs)):
             row = [response_id, RAW_QUESTION_ID, str(3 + index % 2), user.username,
                    datetime.now(UTC).isoformat(timespec="seconds"), index + 1]
             inserts.time(_raw_insert, raw, row)
