@@ -234,3 +234,22 @@ def test_questionnaire_by_keyboard_only(server, page):
     assert answers["trends_process_exists"].value is True
     assert answers["trends_process_self"].value == 4
     assert answers["uusimaa_factors"].value == text
+
+
+def test_the_theme_list_is_usable_with_the_arrow_keys(server, page):
+    """The sidebar's themes are one radio group: Tab reaches it, the arrow keys move from theme to theme, and
+    the focus stays in the group while each theme is drawn (every run re-sends the group's value, bug 2)."""
+    login(page, server.url, "demo-helsinki")
+    page.goto(f"{server.url}/kysely")
+    page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+    settle(page, 1500)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    themes = page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]')
+    _tab_until(page, themes, "the theme list", "radio")
+    assert "Tilannekuva ja kehityssuuntien seuranta" in _focused_label(page)
+    for expected in ("Työmarkkinatilanteen huomioiminen", "Tiedolla johtaminen ja seurantatietojen"):
+        page.keyboard.press("ArrowDown")
+        page.get_by_role("heading", level=2, name=expected).first.wait_for(timeout=20_000)
+        settle(page)
+        assert expected in _focused_label(page)
+    assert "teema=" in page.url and themes.locator("input[type=radio]").nth(2).is_checked()
