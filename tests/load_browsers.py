@@ -190,7 +190,7 @@ def prepare(db_path: Path, areas: int) -> Plan:
         if any(titles.get(title) != theme_id for title, theme_id in THEME_IDS.items()):
             raise RuntimeError(f"the questionnaire's themes changed: {titles}")
         before = {
-            rid: (db.execute("SELECT TOTAL(version) FROM answers WHERE response_id = ?", [rid]).fetchone()[0],
+            rid: (saves_so_far(db, rid),
                   db.execute("SELECT COUNT(*) FROM answer_history WHERE response_id = ?", [rid]).fetchone()[0])
             for rid in response_ids.values()
         }
@@ -736,6 +736,11 @@ async def drive(base_url: str, plan: Plan, server_pid: int) -> dict:
 # --- checking the database ---------------------------------------------------------------------
 
 
+def saves_so_far(db, response_id: int) -> float:
+    """A response's saves so far: every save raises one answer's version by one (yse_core.responses.change_counts)."""
+    return db.execute("SELECT TOTAL(version) FROM answers WHERE response_id = ?", [response_id]).fetchone()[0]
+
+
 def second_clicks(plan: Plan) -> list[str]:
     """For each login that took more than one click: was the first click lost, or only slow?
 
@@ -801,7 +806,7 @@ def verify_database(plan: Plan) -> dict[str, list[str]]:
             if set(stored) != answered:
                 problems["answers"].append(f"{area_id}: answers stored for {sorted(set(stored) - answered)}, missing {sorted(answered - set(stored))}")
             version_before, history_before = plan.before[rid]
-            version_now = db.execute("SELECT TOTAL(version) FROM answers WHERE response_id = ?", [rid]).fetchone()[0]
+            version_now = saves_so_far(db, rid)
             history_now = db.execute("SELECT COUNT(*) FROM answer_history WHERE response_id = ?", [rid]).fetchone()[0]
             if version_now - version_before != expected_saves or history_now - history_before != expected_saves:
                 problems["answers"].append(f"{area_id}: answer versions +{version_now - version_before:g}, history "

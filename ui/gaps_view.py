@@ -54,8 +54,8 @@ def round_points(db, user, round_year: int) -> dict[str, list]:
     rerun evaluates only the areas whose answers changed since, instead of every area of the round.
     """
     path, stamp = str(db_path()), situation.data_version(db)
-    versions = {area_id: count for area_id, count in change_counts(db, round_year).items() if user.can_read_area(area_id)}
-    keys = {area_id: (path, stamp, round_year, area_id, version) for area_id, version in versions.items()}
+    counts = {area_id: count for area_id, count in change_counts(db, round_year).items() if user.can_read_area(area_id)}
+    keys = {area_id: (path, stamp, round_year, area_id, count) for area_id, count in counts.items()}
     with _ROUND_POINTS_LOCK:
         found = {area_id: _ROUND_POINTS[key] for area_id, key in keys.items() if key in _ROUND_POINTS}
     missing = [area_id for area_id in keys if area_id not in found]

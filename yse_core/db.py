@@ -410,8 +410,8 @@ def _m0005(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0006_lean_answer_save")
 def _m0006(db: sqlite_utils.Database) -> None:
-    # Every answer save wrote four B-trees besides the answer: the history table and its index, and the
-    # response row's version and time. The history is now keyed by (response, question, version), so one
+    # Every answer save wrote three B-trees besides the answer's: the history table, its index, and the
+    # response row (its version and time). The history is now keyed by (response, question, version), so one
     # B-tree holds it in the order it is read; the response's change count is the sum of its answers'
     # versions (every save adds one) and its last change the latest answer's time, both read where needed.
     _run_script(

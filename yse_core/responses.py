@@ -183,8 +183,9 @@ def save_answer(
     ``base_version`` is the version the user's page last read (0 or None when it had no answer).
     Every keystroke-level change comes through here, so it reads what it needs in one query inside the
     write transaction (the response, its round and the current answer) and writes two rows: the answer
-    and its history (the response's last change and change count are derived from its answers). Checking the states inside the transaction also
-    means a save cannot slip in after a concurrent submit or round closing.
+    and its history (the response's last change and change count are derived from its answers). Checking
+    the states inside the transaction also means a save cannot slip in after a concurrent submit or round
+    closing.
     """
     if not user.is_respondent:
         raise PermissionDenied("Vain alueen omat vastaajat voivat muuttaa vastauksia.")
