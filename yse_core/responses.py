@@ -135,6 +135,10 @@ def change_counts(db: sqlite_utils.Database, round_year: int) -> dict[str, int]:
 def load_answers(db: sqlite_utils.Database, user: User, response_id: int) -> dict[str, Answer]:
     """Return every stored answer of a response the user may read."""
     _response_by_id(db, user, response_id)
+    return _answers(db, response_id)
+
+
+def _answers(db: sqlite_utils.Database, response_id: int) -> dict[str, Answer]:
     return {
         row["question_id"]: Answer(row["question_id"], _decode(row["value"]), row["version"], row["updated_by"], row["updated_at"])
         for row in db.query(
@@ -152,7 +156,7 @@ def load_context(db: sqlite_utils.Database, user: User, round_year: int, area_id
         round=round_row,
         questionnaire=questionnaire_for_area(db, user, round_row, area_id),
         area=get_area(db, area_id),
-        answers=load_answers(db, user, response["id"]),
+        answers=_answers(db, response["id"]),  # get_response_row checked the permission
     )
 
 
