@@ -434,3 +434,19 @@ def _m0006(db: sqlite_utils.Database) -> None:
         ALTER TABLE responses DROP COLUMN version
         """,
     )
+
+
+@migrations(name="0007_bounds_and_reference_period")
+def _m0007(db: sqlite_utils.Database) -> None:
+    # A partial or suppressed figure is a range, not a number: value_low/value_high bound the true value
+    # (NULL high: no upper bound is known) and missing_members names the members left out of it (comma-
+    # separated municipality codes). A round's reference month fixes the statistics its points are read from.
+    _run_script(
+        db,
+        """
+        ALTER TABLE indicator_values ADD COLUMN value_low REAL;
+        ALTER TABLE indicator_values ADD COLUMN value_high REAL;
+        ALTER TABLE indicator_values ADD COLUMN missing_members TEXT;
+        ALTER TABLE rounds ADD COLUMN reference_period TEXT
+        """,
+    )

@@ -133,3 +133,36 @@ def current_round(db: sqlite_utils.Database) -> dict | None:
     """Return the newest open round, else the newest round, else None."""
     rows = list(db.query("SELECT * FROM rounds ORDER BY (state = 'open') DESC, year DESC LIMIT 1"))
     return rows[0] if rows else None
+
+
+def default_reference_period(db: sqlite_utils.Database, deadline: str) -> str | None:
+    """The latest month with statistics before the deadline's month (a month's figures come out after it ends)."""
+    month = deadline[:7]
+    row = db.execute(
+        "SELECT MAX(period) FROM indicator_values WHERE length(period) = 7 AND period < ?", [month]
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def reference_period(db: sqlite_utils.Database, round_row: dict | int) -> str | None:
+    """The statistics month of a round: the one an admin set, else ``default_reference_period``; None without data.
+
+    Discussion points, indicator panels, the overview and the exports of the round read, per indicator,
+    the latest value at or before this month (``indicators.store.periods_as_of``).
+    """
+    row = get_round(db, round_row) if isinstance(round_row, int) else round_row
+    return row.get("reference_period") or default_reference_period(db, row["deadline"])
+
+
+def set_reference_period(db: sqlite_utils.Database, year: int, period: str | None, *, actor: str | None = None) -> dict:
+    """Set (``YYYY-MM``) or clear (None: back to the default) a round's statistics month; audited."""
+    row = get_round(db, year)
+    if period is not None:
+        period = period.strip()
+        if len(period) != 7 or period[4] != "-" or not (period[:4] + period[5:]).isdigit() \
+                or not 1 <= int(period[5:]) <= 12:
+            raise YseError(f"Tilastokuukausi {period!r} ei ole muotoa VVVV-KK (esim. 2025-12).")
+    with transaction(db):
+        db.execute("UPDATE rounds SET reference_period = ? WHERE year = ?", [period, year])
+        audit.record(db, actor, "round_reference_period_set", str(year), old=row.get("reference_period"), new=period)
+    return get_round(db, year)

@@ -431,6 +431,61 @@ def latest_period(db: sqlite_utils.Database, code: str | None = None) -> str | N
     return row[0] if row else None
 
 
+def periods_as_of(db: sqlite_utils.Database, codes: Iterable[str], reference: str | None) -> dict[str, str]:
+    """Code → its latest monthly period at or before ``reference`` (``YYYY-MM``; None: the latest of all).
+
+    Per indicator, not per database: service-process figures imported for 12/2025 stay the figures of a
+    round whose reference month is 06/2026 when no later month of them exists. Codes with no such month
+    are left out.
+    """
+    found = {}
+    for code in dict.fromkeys(codes):
+        sql = "SELECT MAX(period) FROM indicator_values WHERE indicator_code = ? AND length(period) = 7"
+        params: list = [code]
+        if reference is not None:
+            sql += " AND period <= ?"
+            params.append(reference)
+        row = db.execute(sql, params).fetchone()  # one seek along idx_values_code_period
+        if row and row[0]:
+            found[code] = row[0]
+    return found
+
+
+def values_at(
+    db: sqlite_utils.Database, region_codes: Iterable[str], periods_by_code: dict[str, str]
+) -> dict[str, dict[str, dict]]:
+    """Region → code → its stored row at the period given per code, with the import's source.
+
+    A row has ``period``, ``value``, ``flag``, ``is_demo``, ``value_low``/``value_high`` (bounds of the true
+    value of a partial or suppressed figure, None when exact or unknown), ``missing_members`` (a list of the
+    member municipality codes left out), ``source``, ``data_updated``, ``file_name`` and ``import_format``.
+    """
+    regions = list(dict.fromkeys(region_codes))
+    result: dict[str, dict[str, dict]] = {}
+    if not regions or not periods_by_code:
+        return result
+    pairs = list(periods_by_code.items())
+    region_marks = ", ".join("?" for _ in regions)
+    for start in range(0, len(pairs), 200):
+        chunk = pairs[start : start + 200]
+        pair_sql = " OR ".join("(v.indicator_code = ? AND v.period = ?)" for _ in chunk)
+        params = [item for pair in chunk for item in pair] + regions
+        for row in db.query(
+            f"""SELECT v.indicator_code AS code, v.region_code, v.period, v.value, v.flag, v.is_demo,
+                       v.value_low, v.value_high, v.missing_members, i.source, i.data_updated, i.file_name,
+                       i.format AS import_format
+                FROM indicator_values v LEFT JOIN imports i ON i.id = v.import_id
+                WHERE ({pair_sql}) AND v.region_code IN ({region_marks})""",
+            params,
+        ):
+            row["is_demo"] = bool(row["is_demo"])
+            row["missing_members"] = row["missing_members"].split(",") if row["missing_members"] else []
+            if row["is_demo"]:
+                row["source"] = DEMO_SOURCE
+            result.setdefault(row.pop("region_code"), {})[row["code"]] = row
+    return result
+
+
 def series(db: sqlite_utils.Database, region_codes: Iterable[str], code: str) -> list[dict]:
     """Return one code's values over time for several regions (for trend charts), ordered by region and period."""
     regions = list(region_codes)
@@ -481,7 +536,9 @@ __all__ = [
     "import_parsed",
     "imports",
     "latest_period",
+    "periods_as_of",
     "recompute_areas",
     "series",
+    "values_at",
     "values_for_period",
 ]
