@@ -112,3 +112,30 @@ def fill_demo_answers(db: sqlite_utils.Database, round_year: int) -> int:
             except SubmitIncomplete:  # a demo area with a required answer missing simply stays a draft
                 pass
     return filled
+
+
+DEMO_ACCOUNT_PREFIX = "demo-"
+
+
+def demo_answer_areas(db: sqlite_utils.Database, round_year: int | None = None) -> set[str]:
+    """Areas whose answers (in a round, or in any) include one last written by a demo account of a demo database.
+
+    Only a database made with ``init --demo`` has demo answers: on any other database a user name is just a name.
+    """
+    from .db import is_demo
+
+    if not is_demo(db):
+        return set()
+    sql = ("SELECT DISTINCT r.area_id FROM answers a JOIN responses r ON r.id = a.response_id "
+           "WHERE a.updated_by LIKE ?")
+    params: list = [DEMO_ACCOUNT_PREFIX + "%"]
+    if round_year is not None:
+        sql += " AND r.round_year = ?"
+        params.append(round_year)
+    return {row[0] for row in db.execute(sql, params)}
+
+
+def demo_content(db: sqlite_utils.Database) -> dict[str, bool]:
+    """Which demo content the database holds now: ``statistics`` (demo figures) and ``answers`` (demo answers)."""
+    statistics = db.execute("SELECT 1 FROM indicator_values WHERE is_demo = 1 LIMIT 1").fetchone() is not None
+    return {"statistics": statistics, "answers": bool(demo_answer_areas(db))}
