@@ -19,6 +19,7 @@ from yse_core.gaps import (
     points_for_area,
     points_for_round,
     shipped_rules,
+    statistic_of,
 )
 from yse_core.gaps.cli import add_gaps_parser
 from yse_core.indicators.catalogue import load_catalogue
@@ -32,11 +33,13 @@ AREA = {"id": "testialue", "name_fi": "Testialue", "name_sv": "Testområde", "uu
 PERIOD = "2025-12"
 
 
-def fig(code: str, value, country=None, yoy=None, country_yoy=None, *, flag="ok", is_demo=False) -> IndicatorFigure:
-    """A figure with the catalogue's name, unit and direction for ``code``."""
+def fig(code: str, value, country=None, yoy=None, country_yoy=None, *, flag="ok", is_demo=False, base=2000,
+        **more) -> IndicatorFigure:
+    """A figure with the catalogue's name, unit, direction and kind of statistic for ``code``, of ``base`` people."""
     indicator = load_catalogue().get(code)
     return IndicatorFigure(value, country, PERIOD, yoy, country_yoy, flag, is_demo, indicator.unit,
-                           indicator.name.model_dump(), indicator.higher_is_worse, indicator.decimals)
+                           indicator.name.model_dump(), indicator.higher_is_worse, indicator.decimals, code=code,
+                           statistic=statistic_of(indicator), scale=indicator.scale, base=base, **more)
 
 
 def figures(*items: tuple) -> dict[str, IndicatorFigure]:
@@ -52,6 +55,7 @@ def rows(*names: str, **fields) -> list[dict]:
 
 
 LTU = "PITKAAIKAISTYOTTOMAT_SHARE"
+AREAS_ACTIVATION = (8.5, 12.0, 16.5, 17.0, 18.0, 19.0, 20.0, 21.0, 22.6)  # lower quartile 16.5
 YOUTH = "TYOTTOMAT25_SHARE"
 ULK = "TYOTTOMATULK_SHARE"
 
@@ -117,13 +121,13 @@ CASES = [
      "silent"),
     ("funding_steering_without_redirection", "redirection not answered", {"funding_steering_self": 5}, {}, "silent"),
     ("no_trends_process_while_unemployment_grows", "no process, growing faster", {"trends_process_exists": False},
-     figures(("TYOTTOMYYSASTE", 12.0, 11.7, 14.0, 10.7)), "fires"),
+     figures(("TYOTTOMATLOPUSSA", 5_000, 300_000, 14.0, 10.7)), "fires"),
     ("no_trends_process_while_unemployment_grows", "process exists", {"trends_process_exists": True},
-     figures(("TYOTTOMYYSASTE", 12.0, 11.7, 14.0, 10.7)), "silent"),
+     figures(("TYOTTOMATLOPUSSA", 5_000, 300_000, 14.0, 10.7)), "silent"),
     ("no_trends_process_while_unemployment_grows", "growing like the country", {"trends_process_exists": False},
-     figures(("TYOTTOMYYSASTE", 12.0, 11.7, 11.0, 10.7)), "silent"),
+     figures(("TYOTTOMATLOPUSSA", 5_000, 300_000, 11.0, 10.7)), "silent"),
     ("no_trends_process_while_unemployment_grows", "growth missing", {"trends_process_exists": False},
-     figures(("TYOTTOMYYSASTE", 12.0, 11.7)), "missing"),
+     figures(("TYOTTOMATLOPUSSA", 5_000, 300_000)), "missing"),
     ("data_packages_little_used", "used occasionally", {"data_packages_use": 2}, {}, "fires"),
     ("data_packages_little_used", "skills not ensured", {"data_packages_use": 4, "data_packages_skills_ensured": False}, {},
      "fires"),
@@ -136,10 +140,15 @@ CASES = [
      figures(("LOMAUTETTU", 500, 17_000), ("TYOTTOMATLOPUSSA", 5_000, 300_000)), "silent"),
     ("arm_no_preparedness_plan", "no plan, no figures", {"arm_plan_exists": False}, {}, "fires"),
     ("own_measures_not_visible_in_statistics", "measures, low activation",
-     {"employer_cooperation_measures": rows("Rekrytointimessut")}, figures(("AKTIVOINTIASTE", 16.2, 16.7)), "fires"),
+     {"employer_cooperation_measures": rows("Rekrytointimessut")},
+     {"AKTIVOINTIASTE": fig("AKTIVOINTIASTE", 16.2, 16.7, areas=AREAS_ACTIVATION)}, "fires"),
     ("own_measures_not_visible_in_statistics", "measures, activation fine",
-     {"service_range_measures": rows("Työnhakuklinikka")}, figures(("AKTIVOINTIASTE", 28.0, 26.0)), "silent"),
-    ("own_measures_not_visible_in_statistics", "no measures", {}, figures(("AKTIVOINTIASTE", 16.2, 16.7)), "silent"),
+     {"service_range_measures": rows("Työnhakuklinikka")},
+     {"AKTIVOINTIASTE": fig("AKTIVOINTIASTE", 19.0, 16.7, areas=AREAS_ACTIVATION)}, "silent"),
+    ("own_measures_not_visible_in_statistics", "measures, no other areas",
+     {"service_range_measures": rows("Työnhakuklinikka")}, figures(("AKTIVOINTIASTE", 16.2, 16.7)), "missing"),
+    ("own_measures_not_visible_in_statistics", "no measures", {},
+     {"AKTIVOINTIASTE": fig("AKTIVOINTIASTE", 16.2, 16.7, areas=AREAS_ACTIVATION)}, "silent"),
     ("own_measures_not_visible_in_statistics", "measures, no figure", {"service_range_measures": rows("Työnhakuklinikka")},
      {}, "missing"),
     ("target_group_measures_without_tracking", "no baseline",
@@ -239,9 +248,9 @@ def test_every_shipped_rule_has_cases_that_fire_and_that_stay_silent():
 @pytest.mark.parametrize(
     ("lang", "fragments"),
     [
-        ("fi", ["47,0 %", "koko maa 42,0 %", "+36,0 %", "+28,0 %", "12/2025"]),
-        ("sv", ["47,0 %", "hela landet 42,0 %", "+36,0 %", "+28,0 %", "12/2025"]),
-        ("en", ["47.0 %", "whole country 42.0 %", "+36.0 %", "+28.0 %", "12/2025"]),
+        ("fi", ["47,0 %", "koko maa 42,0 %", "+36,0 prosenttiyksikköä (koko maa +28,0)", "12/2025"]),
+        ("sv", ["47,0 %", "hela landet 42,0 %", "+36,0 procentenheter (hela landet +28,0)", "12/2025"]),
+        ("en", ["47.0 %", "whole country 42.0 %", "+36.0 percentage points over a year (whole country +28.0)", "12/2025"]),
     ],
 )
 def test_the_message_quotes_the_area_value_country_value_and_period(lang, fragments):
@@ -390,7 +399,7 @@ def test_a_late_interview_area_gets_a_point_once_it_rates_itself_on_time(demo_db
     answer(demo_db, area_id, "initial_interview_self", 5)
     points = points_for_round(demo_db, 2025, admin)[area_id]
     assert [(p.rule_id, p.severity) for p in points] == [("interview_rated_on_time_statistics_late", "high")]
-    assert points[0].message("fi").endswith("(demoaineisto)")
+    assert points[0].message("fi").endswith("(demoaineisto) (demovastaukset)")
     assert points[0].figures["ALKUHAASTATTELU_AJASSA_SHARE"].is_demo
     assert points_for_area(demo_db, 2025, area_id, admin) == points
 

@@ -71,7 +71,8 @@ def _encode(value: object) -> str | None:
     return scalar(value) if scalar else _ENCODE_JSON(value)
 
 
-def _decode(text: str | None) -> object:
+def decode_answer(text: str | None) -> object:
+    """A stored answer value (JSON text) as Python data; None for no value."""
     return None if text is None else json.loads(text)
 
 
@@ -140,7 +141,7 @@ def load_answers(db: sqlite_utils.Database, user: User, response_id: int) -> dic
 
 def _answers(db: sqlite_utils.Database, response_id: int) -> dict[str, Answer]:
     return {
-        row["question_id"]: Answer(row["question_id"], _decode(row["value"]), row["version"], row["updated_by"], row["updated_at"])
+        row["question_id"]: Answer(row["question_id"], decode_answer(row["value"]), row["version"], row["updated_by"], row["updated_at"])
         for row in db.query(
             "SELECT question_id, value, version, updated_by, updated_at FROM answers WHERE response_id = ?", [response_id]
         )
@@ -227,7 +228,7 @@ def save_answer(
                                     current={"value": None, "updated_by": None, "updated_at": None, "version": 0})
             raise ConflictError(
                 f"{current_by} tallensi tähän kysymykseen toisen vastauksen {current_at}.",
-                current={"value": _decode(current_value), "updated_by": current_by, "updated_at": current_at,
+                current={"value": decode_answer(current_value), "updated_by": current_by, "updated_at": current_at,
                          "version": current_version},
             )
         at = now_iso()
@@ -267,7 +268,7 @@ def answer_history(db: sqlite_utils.Database, user: User, response_id: int, ques
     """Return every change to one answer, newest first (who, when, old and new value)."""
     _response_by_id(db, user, response_id)
     return [
-        {**row, "old_value": _decode(row["old_value"]), "new_value": _decode(row["new_value"])}
+        {**row, "old_value": decode_answer(row["old_value"]), "new_value": decode_answer(row["new_value"])}
         for row in db.query(
             """SELECT version, old_value, new_value, changed_by, changed_at FROM answer_history
                WHERE response_id = ? AND question_id = ? ORDER BY version DESC""",
@@ -340,7 +341,7 @@ def round_overview(db: sqlite_utils.Database, user: User, round_year: int, *, ow
         "SELECT a.response_id, a.question_id, a.value FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.round_year = ?",
         [round_year],
     ):
-        answers_by_response.setdefault(row["response_id"], {})[row["question_id"]] = _decode(row["value"])
+        answers_by_response.setdefault(row["response_id"], {})[row["question_id"]] = decode_answer(row["value"])
     rows = []
     for row in db.query(
         """SELECT r.id, r.area_id, r.state, r.updated_at, r.submitted_at, r.submitted_by,

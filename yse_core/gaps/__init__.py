@@ -3,7 +3,7 @@
 from .evaluate import DiscussionPoint, IndicatorFigure, evaluate
 from .loader import RULES_PATH, load_rules, parse_rules, shipped_rules
 from .models import KINDS, MISSING_DATA, SEVERITIES, SEVERITY_RANK, GapRule, GapRuleError, GapRules
-from .service import build_figures, heatmap_data, points_for_area, points_for_round
+from .service import area_figures, heatmap_data, points_for_area, points_for_round, statistic_of
 
 __all__ = [
     "KINDS",
@@ -16,7 +16,7 @@ __all__ = [
     "GapRuleError",
     "GapRules",
     "IndicatorFigure",
-    "build_figures",
+    "area_figures",
     "evaluate",
     "heatmap_data",
     "load_rules",
@@ -24,4 +24,5 @@ __all__ = [
     "points_for_area",
     "points_for_round",
     "shipped_rules",
+    "statistic_of",
 ]

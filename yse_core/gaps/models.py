@@ -62,8 +62,10 @@ COMPARISONS = (
     "worse_than_country",
     "better_than_country",
     "growing_faster_than_country",
+    "below_areas",
+    "above_areas",
 )
-# The parameter each comparison needs: a fixed value, a ratio to the country or percentage points.
+# The parameter each comparison needs: a fixed value, a ratio to the country, points, or a quantile of the areas.
 COMPARISON_PARAMETER = {
     "above": "value",
     "below": "value",
@@ -72,6 +74,8 @@ COMPARISON_PARAMETER = {
     "worse_than_country": "by_ratio",
     "better_than_country": "by_ratio",
     "growing_faster_than_country": "by_points",
+    "below_areas": "quantile",
+    "above_areas": "quantile",
 }
 ANSWER_TESTS = ("equals", "at_least", "at_most", "unanswered", "empty", "rows_missing_field", "differs_from")
 
@@ -168,13 +172,14 @@ class IndicatorCondition(_Strict):
     value: Number | None = None
     by_ratio: Number | None = None
     by_points: Number | None = None
+    quantile: Number | None = None
     per: IndicatorCode | None = None
 
     @model_validator(mode="after")
     def _parameters_fit(self) -> IndicatorCondition:
         wanted = COMPARISON_PARAMETER[self.compare]
         problems: list[Problem] = []
-        for name in ("value", "by_ratio", "by_points"):
+        for name in ("value", "by_ratio", "by_points", "quantile"):
             given = getattr(self, name) is not None
             if name == wanted and not given:
                 problems.append(((), f"compare: {self.compare} needs '{wanted}'"))
@@ -184,8 +189,10 @@ class IndicatorCondition(_Strict):
             problems.append((("by_ratio",), f"must be at least 1 (1.10 means 10 % beyond the country), got {self.by_ratio}"))
         if self.by_points is not None and self.by_points < 0:
             problems.append((("by_points",), f"must not be negative, got {self.by_points}"))
-        if self.per is not None and self.compare == "growing_faster_than_country":
-            problems.append((("per",), "'per' cannot be combined with growing_faster_than_country"))
+        if self.quantile is not None and not 0 < self.quantile < 1:
+            problems.append((("quantile",), f"must be between 0 and 1 (0.25: the lower quartile of the areas), got {self.quantile}"))
+        if self.per is not None and self.compare in ("growing_faster_than_country", "below_areas", "above_areas"):
+            problems.append((("per",), f"'per' cannot be combined with {self.compare}"))
         if self.per == self.indicator:
             problems.append((("per",), "a figure cannot be divided by itself"))
         if problems:
