@@ -445,7 +445,7 @@ def test_numbers_outside_range_or_not_finite_are_refused(number):
 def test_an_answer_is_stored_as_the_json_encoder_writes_it(value):
     """responses._encode writes ints, booleans and texts itself (the common answers, on every save)."""
     assert responses._encode(value) == json.dumps(value, ensure_ascii=False, sort_keys=True)
-    assert responses._decode(responses._encode(value)) == value
+    assert responses.decode_answer(responses._encode(value)) == value
 
 
 def test_now_iso_is_the_utc_time_to_the_second():

@@ -9,9 +9,11 @@ from collections import OrderedDict
 import streamlit as st
 
 from yse_core import db as yse_db
+from yse_core.demo_answers import DEMO_ACCOUNT_PREFIX
 from yse_core.gaps.service import area_figures, points_for_context, points_for_round
 from yse_core.indicators import situation
 from yse_core.responses import change_counts
+from yse_core.rounds import reference_period
 
 from .session import db_path, lang, t
 
@@ -21,8 +23,9 @@ SEVERITY_BY_LEVEL = {3: "high", 2: "medium", 1: "info"}
 
 
 @functools.lru_cache(maxsize=1024)
-def _figures(path: str, stamp: str, area_id: str) -> dict:
-    """The figures the rules read for an area: they change only with an import (``stamp``), so read them once.
+def _figures(path: str, stamp: str, area_id: str, reference: str | None) -> dict:
+    """The figures the rules read for an area at a statistics month: they change only with an import (``stamp``)
+    or another month (``reference``), so read them once.
 
     A plain LRU rather than ``st.cache_data``: it is asked on every answer save, and the figures are
     frozen dataclasses that ``points_for_context`` only reads (st.cache_data's hashing and copying cost
@@ -30,14 +33,19 @@ def _figures(path: str, stamp: str, area_id: str) -> dict:
     """
     connection = yse_db.connect(path)
     try:
-        return area_figures(connection, area_id)
+        return area_figures(connection, area_id, reference=reference)
     finally:
         connection.close()
 
 
 def context_points(db, context) -> list:
-    """Return the discussion points of a loaded response; the figures come from the per-import cache."""
-    return points_for_context(context, _figures(str(db_path()), situation.data_version(db), context.area["id"]))
+    """Return the discussion points of a loaded response at its round's statistics month; the figures come from
+    the per-import cache, and answers last written by a demo account are labelled demo."""
+    figures = _figures(str(db_path()), situation.data_version(db), context.area["id"],
+                       reference_period(db, context.round))
+    demo = yse_db.is_demo(db) and any(answer.updated_by.startswith(DEMO_ACCOUNT_PREFIX)
+                                      for answer in context.answers.values())
+    return points_for_context(context, figures, demo_answers=demo)
 
 
 _ROUND_POINTS: OrderedDict[tuple, list] = OrderedDict()
@@ -54,8 +62,9 @@ def round_points(db, user, round_year: int) -> dict[str, list]:
     rerun evaluates only the areas whose answers changed since, instead of every area of the round.
     """
     path, stamp = str(db_path()), situation.data_version(db)
+    reference = reference_period(db, round_year)  # a new statistics month gives every area new points
     counts = {area_id: count for area_id, count in change_counts(db, round_year).items() if user.can_read_area(area_id)}
-    keys = {area_id: (path, stamp, round_year, area_id, count) for area_id, count in counts.items()}
+    keys = {area_id: (path, stamp, reference, round_year, area_id, count) for area_id, count in counts.items()}
     with _ROUND_POINTS_LOCK:
         found = {area_id: _ROUND_POINTS[key] for area_id, key in keys.items() if key in _ROUND_POINTS}
     missing = [area_id for area_id in keys if area_id not in found]

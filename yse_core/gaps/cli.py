@@ -1,4 +1,4 @@
-"""``yse gaps --round YEAR [--area ID] [--json] [--lang fi|sv|en]``: discussion points as text or JSON."""
+"""``yse gaps [report] --round YEAR [--area ID] [--json] [--lang fi|sv|en]``: discussion points, or the rule report."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from yse_core.auth import User
 from yse_core.db import db_path_from_env, open_db
 
+from .report import report_text, rule_report
 from .service import points_for_area, points_for_round
 
 SEVERITY_LABELS = {
@@ -23,6 +24,12 @@ def cmd_gaps(args: argparse.Namespace) -> str:
     db = open_db(db_path_from_env(getattr(args, "db", None)))
     reader = User("cli", "cli", "admin", None)
     try:
+        if getattr(args, "action", None) == "report":
+            report = rule_report(db, args.round)
+            if args.json:
+                return json.dumps({**report, "rules": [count.to_dict() for count in report["rules"]]},
+                                  ensure_ascii=False, indent=2)
+            return report_text(report, args.lang)
         if args.area:
             points_by_area = {args.area: points_for_area(db, args.round, args.area, reader)}
         else:
@@ -46,6 +53,8 @@ def cmd_gaps(args: argparse.Namespace) -> str:
 def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``gaps`` subcommand on the main parser's subparsers."""
     parser = subparsers.add_parser("gaps", help="keskustelunostot: tilastojen ja vastausten erot")
+    parser.add_argument("action", nargs="?", choices=("report",),
+                        help="report: sääntöraportti (montako aluetta kukin sääntö nostaa vakavuuksittain)")
     parser.add_argument("--round", type=int, required=True, help="kierroksen vuosi, esim. 2025")
     parser.add_argument("--area", help="vain tämä alue (tunnus, esim. helsinki)")
     parser.add_argument("--json", action="store_true", help="JSON-muodossa")

@@ -272,7 +272,7 @@ def _point(rule: GapRule, context: _Context) -> DiscussionPoint | None:
     answers = {
         question_id: context.answers[question_id]
         for question_id in rule.questions
-        if context.applicable(question_id) and not _blank(context.answers.get(question_id))
+        if context.applicable(question_id) and not blank_answer(context.answers.get(question_id))
     }
     area_id = context.area.get("id") if isinstance(context.area.get("id"), str) else None
     demo_answers = bool(context.area.get("demo_answers")) and bool(answers)
@@ -500,7 +500,7 @@ def _decide_answer(condition: AnswerCondition, context: _Context) -> _Outcome:
     if not context.applicable(question_id):
         return _FAILS  # not shown to this area: not applicable
     value = context.answers.get(question_id)
-    answered = not _blank(value)
+    answered = not blank_answer(value)
     test = condition.test
     if test in ("unanswered", "empty"):
         wanted = condition.unanswered if test == "unanswered" else condition.empty
@@ -546,7 +546,7 @@ def _decide_differs(condition: AnswerCondition, value: float, figure: IndicatorF
     return _Outcome(True, weak=_weak_reason(code, test, figure.value > value), evidence=(evidence,))
 
 
-def _blank(value: object) -> bool:
+def blank_answer(value: object) -> bool:
     """None, whitespace-only text, an empty list or mapping, or NaN: no answer."""
     if value is None:
         return True
@@ -570,7 +570,7 @@ def _same(left: object, right: object) -> bool:
 
 def _field_missing(field_name: str, value: object) -> bool:
     """A blank cell; for a choice field, also its "none" option (e.g. no regular follow-up)."""
-    if _blank(value):
+    if blank_answer(value):
         return True
     definition = MEASURE_FIELDS[field_name]
     return definition.kind == "single" and "none" in definition.options and value == "none"
@@ -635,7 +635,7 @@ def _values(rule: GapRule, context: _Context, outcome: _Outcome, lang: str) -> d
         values[f"country_yoy{suffix}"] = format_number(_country_change(figure), lang, 1, signed=True)
     for name, question_id in zip(ANSWER_PLACEHOLDERS, rule.questions, strict=False):
         values[name] = t("gaps.unanswered", lang)
-        if context.applicable(question_id) and not _blank(context.answers.get(question_id)):
+        if context.applicable(question_id) and not blank_answer(context.answers.get(question_id)):
             values[name] = format_answer(context.question(question_id), context.answers.get(question_id), lang)
     if outcome.names:
         shown = list(outcome.names[:MAX_NAMES])
@@ -776,7 +776,7 @@ def format_period(period: str) -> str:
 
 def format_answer(question: Question | None, value: object, lang: str) -> str:
     """An answer as a person reads it: yes/no, a scale level with its label, option labels or measure names."""
-    if _blank(value):
+    if blank_answer(value):
         return NOT_AVAILABLE
     if isinstance(value, bool):
         return t("gaps.yes" if value else "gaps.no", lang)
