@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import session
+from ui.demo_banner import demo_banner_key
 from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
 from ui.session import t
 from yse_core.db import is_demo
@@ -88,8 +89,8 @@ if user is None:
 else:
     language_switch(db, user, sidebar)
     sidebar.caption(t("nav.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
-    if demo:
-        sidebar.warning(t("demo.banner"))
+    if banner := demo_banner_key(db):  # only while demo statistics or demo answers are in the database
+        sidebar.warning(t(banner))
     set_pending_cookie(authenticator)
     pages = [
         st.Page(script, title=t(title_key), icon=icon, url_path=url_path, default=index == 0)

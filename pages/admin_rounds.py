@@ -1,18 +1,32 @@
-"""Admin: loaded questionnaire versions and answering rounds; open a new round."""
+"""Admin: loaded questionnaire versions and answering rounds; a round's statistics month; open a new round."""
 
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from ui.round_period import DEFAULT_MONTH, month_label, month_text, period_option
 from ui.session import get_db, lang, require_role, show_error, t
 from yse_core.errors import YseError
 from yse_core.questionnaire import compare_versions
-from yse_core.rounds import get_questionnaire, list_questionnaires, list_rounds, open_round, register_all
+from yse_core.rounds import (
+    default_reference_period,
+    get_questionnaire,
+    list_questionnaires,
+    list_rounds,
+    open_round,
+    register_all,
+    set_reference_period,
+    statistics_month,
+    statistics_months,
+)
+
+KEY_NOTICE = "rounds_notice"  # (section, text): the last change's confirmation, shown once by its button
 
 admin = require_role("admin")
 db = get_db()
 st.title(t("nav.admin_rounds"))
+notice = st.session_state.pop(KEY_NOTICE, (None, None))
 
 st.subheader(t("rounds.questionnaires"))
 if st.button(t("rounds.reload_questionnaires"), key="rounds-reload"):
@@ -23,7 +37,7 @@ if st.button(t("rounds.reload_questionnaires"), key="rounds-reload"):
         show_error(error)
 questionnaires = list_questionnaires(db)
 st.dataframe(
-    pd.DataFrame(questionnaires, columns=["key", "file_name", "file_hash", "loaded_at", "rounds"]),
+    pd.DataFrame(questionnaires, columns=["key", "file_name", "file_hash", "loaded_at", "rounds"]).fillna(""),
     hide_index=True, width="stretch",
     column_config={"key": t("rounds.version"), "file_name": t("rounds.file"), "file_hash": "SHA-256",
                    "loaded_at": t("rounds.loaded_at"), "rounds": t("rounds.used_by")},
@@ -31,26 +45,58 @@ st.dataframe(
 
 st.subheader(t("rounds.rounds"))
 rounds = list_rounds(db)
+months = {r["year"]: statistics_month(db, r) for r in rounds}
 st.dataframe(
-    pd.DataFrame(rounds, columns=["year", "questionnaire_key", "opens", "deadline", "state"]),
+    pd.DataFrame([{**r, "state": t(f"rounds.state.{r['state']}"), "statistics_month": month_label(months[r["year"]])}
+                  for r in rounds],
+                 columns=["year", "questionnaire_key", "opens", "deadline", "state", "statistics_month"]),
     hide_index=True, width="stretch",
     column_config={"year": t("rounds.year"), "questionnaire_key": t("rounds.version"), "opens": t("rounds.opens"),
-                   "deadline": t("rounds.deadline"), "state": t("rounds.state")},
+                   "deadline": t("rounds.deadline"), "state": t("rounds.state"),
+                   "statistics_month": t("rounds.statistics_month")},
 )
+available = statistics_months(db)
 
-with st.form("open-round"):
-    st.markdown(f"**{t('rounds.open_heading')}**")
-    year = st.number_input(t("rounds.year"), min_value=2025, max_value=2100,
-                           value=max([r["year"] for r in rounds], default=2024) + 1, step=1)
-    key = st.selectbox(t("rounds.version"), [q["key"] for q in questionnaires])
-    deadline = st.date_input(t("rounds.deadline"), value=dt.date.today() + dt.timedelta(days=28))
-    if st.form_submit_button(t("rounds.open")):
+if rounds:
+    st.markdown(f"**{t('rounds.period_heading')}**")
+    st.caption(t("rounds.period_help"))
+    round_col, month_col = st.columns(2)
+    chosen_year = round_col.selectbox(t("rounds.round"), list(months), key="period-round")
+    chosen = next(r["reference_period"] for r in rounds if r["year"] == chosen_year) or DEFAULT_MONTH
+    options = [DEFAULT_MONTH, *sorted({*available, chosen} - {DEFAULT_MONTH}, reverse=True)]
+    new_period = month_col.selectbox(
+        t("rounds.statistics_month"), options, index=options.index(chosen), key=f"period-month-{chosen_year}",
+        format_func=lambda period: period_option(period, months[chosen_year]["default"]))
+    if st.button(t("rounds.period_save"), key="period-save", disabled=new_period == chosen):
         try:
-            open_round(db, int(year), key, deadline, actor=admin.username)
-            st.success(t("rounds.opened", year=int(year)))
+            row = set_reference_period(db, chosen_year, new_period or None, actor=admin.username, lang=lang())
+            st.session_state[KEY_NOTICE] = ("period", t("rounds.period_reset" if not new_period else "rounds.period_saved",
+                                                        year=chosen_year, month=month_text(statistics_month(db, row)["period"])))
             st.rerun()
         except YseError as error:
             show_error(error)
+    if notice[0] == "period":
+        st.success(notice[1])
+
+st.markdown(f"**{t('rounds.open_heading')}**")
+year = st.number_input(t("rounds.year"), min_value=2025, max_value=2100,
+                       value=max([r["year"] for r in rounds], default=2024) + 1, step=1, key="open-year")
+key = st.selectbox(t("rounds.version"), [q["key"] for q in questionnaires], key="open-questionnaire")
+deadline = st.date_input(t("rounds.deadline"), value=dt.date.today() + dt.timedelta(days=28), key="open-deadline")
+open_default = default_reference_period(db, deadline.isoformat())
+period = st.selectbox(t("rounds.statistics_month"), [DEFAULT_MONTH, *available], key="open-period",
+                      format_func=lambda period: period_option(period, open_default))
+if st.button(t("rounds.open"), key="open-round", type="primary"):
+    try:
+        row = open_round(db, int(year), key, deadline, reference_period=period or None, actor=admin.username,
+                         lang=lang())
+        st.session_state[KEY_NOTICE] = ("open", " ".join([
+            t("rounds.opened", year=row["year"]), t("rounds.opened_month", month=month_label(statistics_month(db, row)))]))
+        st.rerun()
+    except YseError as error:
+        show_error(error)
+if notice[0] == "open":
+    st.success(notice[1])
 
 st.subheader(t("discussion.compare_heading"))
 keys = [q["key"] for q in questionnaires]

@@ -135,7 +135,22 @@ def demo_answer_areas(db: sqlite_utils.Database, round_year: int | None = None) 
     return {row[0] for row in db.execute(sql, params)}
 
 
+def has_demo_answers(db: sqlite_utils.Database) -> bool:
+    """Whether any answer was last written by a demo account of a demo database (``demo_answer_areas`` non-empty)."""
+    from .db import is_demo
+
+    if not is_demo(db):
+        return False
+    # Every answer belongs to a response, so the answers table alone tells; EXISTS stops at the first demo row.
+    return bool(db.execute("SELECT EXISTS(SELECT 1 FROM answers WHERE updated_by LIKE ?)",
+                           [DEMO_ACCOUNT_PREFIX + "%"]).fetchone()[0])
+
+
+def has_demo_statistics(db: sqlite_utils.Database) -> bool:
+    """Whether any demo figure is in the database (a scan when there is none: cache it on ``situation.data_version``)."""
+    return db.execute("SELECT 1 FROM indicator_values WHERE is_demo = 1 LIMIT 1").fetchone() is not None
+
+
 def demo_content(db: sqlite_utils.Database) -> dict[str, bool]:
     """Which demo content the database holds now: ``statistics`` (demo figures) and ``answers`` (demo answers)."""
-    statistics = db.execute("SELECT 1 FROM indicator_values WHERE is_demo = 1 LIMIT 1").fetchone() is not None
-    return {"statistics": statistics, "answers": bool(demo_answer_areas(db))}
+    return {"statistics": has_demo_statistics(db), "answers": has_demo_answers(db)}

@@ -11,6 +11,7 @@ import sqlite_utils
 from . import audit
 from .db import now_iso, transaction
 from .errors import NotFound, YseError
+from .i18n import t
 from .questionnaire import Questionnaire, file_hash, load_questionnaire
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
@@ -95,24 +96,30 @@ def questionnaire_by_hash(db: sqlite_utils.Database, key: str, digest: str) -> Q
 
 def open_round(
     db: sqlite_utils.Database, year: int, questionnaire_key: str, deadline: date, *, opens: date | None = None,
-    actor: str | None = None,
+    reference_period: str | None = None, actor: str | None = None, lang: str = "fi",
 ) -> dict:
-    """Open an answering round for a year with a questionnaire version and a deadline."""
+    """Open an answering round for a year with a questionnaire version, a deadline and optionally a statistics month.
+
+    Without ``reference_period`` the round follows ``default_reference_period``; errors are in ``lang``.
+    """
     get_questionnaire(db, questionnaire_key)
     if db.execute("SELECT 1 FROM rounds WHERE year = ?", [year]).fetchone():
-        raise YseError(f"Kierros {year} on jo avattu.")
+        raise YseError(t("rounds.error.already_open", lang, year=year))
     opens = opens or date.today()
     if deadline < opens:
-        raise YseError(f"Määräaika {deadline} on ennen avauspäivää {opens}.")
+        raise YseError(t("rounds.error.deadline_before_opening", lang, deadline=deadline, opens=opens))
+    reference_period = _checked_period(reference_period, lang)
     with transaction(db):
         db.execute(
-            "INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_by, created_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
-            [year, questionnaire_key, opens.isoformat(), deadline.isoformat(), actor, now_iso()],
+            "INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_by, created_at, reference_period) "
+            "VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
+            [year, questionnaire_key, opens.isoformat(), deadline.isoformat(), actor, now_iso(), reference_period],
         )
         for (area_id,) in db.execute("SELECT id FROM areas").fetchall():
             db.execute("INSERT INTO responses(round_year, area_id, state, updated_at) VALUES (?, ?, 'draft', ?)",
                        [year, area_id, now_iso()])
-        audit.record(db, actor, "round_opened", str(year), questionnaire=questionnaire_key, deadline=deadline.isoformat())
+        audit.record(db, actor, "round_opened", str(year), questionnaire=questionnaire_key, deadline=deadline.isoformat(),
+                     **({"reference_period": reference_period} if reference_period else {}))
     return get_round(db, year)
 
 
@@ -154,14 +161,36 @@ def reference_period(db: sqlite_utils.Database, round_row: dict | int) -> str | 
     return row.get("reference_period") or default_reference_period(db, row["deadline"])
 
 
-def set_reference_period(db: sqlite_utils.Database, year: int, period: str | None, *, actor: str | None = None) -> dict:
-    """Set (``YYYY-MM``) or clear (None: back to the default) a round's statistics month; audited."""
+def statistics_months(db: sqlite_utils.Database) -> list[str]:
+    """The months (``YYYY-MM``) with statistics in the database, newest first: the choices for a statistics month."""
+    return [row[0] for row in db.execute(
+        "SELECT DISTINCT period FROM indicator_values WHERE length(period) = 7 ORDER BY period DESC")]
+
+
+def statistics_month(db: sqlite_utils.Database, round_row: dict) -> dict:
+    """A round's statistics month for display: ``period`` (as ``reference_period``), ``is_default`` and ``default``."""
+    default = default_reference_period(db, round_row["deadline"])
+    chosen = round_row.get("reference_period")
+    return {"period": chosen or default, "is_default": chosen is None, "default": default}
+
+
+def _checked_period(period: str | None, lang: str) -> str | None:
+    """``period`` stripped if it is a month ``YYYY-MM``; None stays None; anything else raises YseError in ``lang``."""
+    if period is None:
+        return None
+    period = period.strip()
+    if len(period) != 7 or period[4] != "-" or not (period[:4] + period[5:]).isdigit() \
+            or not 1 <= int(period[5:]) <= 12:
+        raise YseError(t("rounds.error.bad_period", lang, period=period))
+    return period
+
+
+def set_reference_period(
+    db: sqlite_utils.Database, year: int, period: str | None, *, actor: str | None = None, lang: str = "fi",
+) -> dict:
+    """Set (``YYYY-MM``) or clear (None: back to the default) a round's statistics month; audited; errors in ``lang``."""
     row = get_round(db, year)
-    if period is not None:
-        period = period.strip()
-        if len(period) != 7 or period[4] != "-" or not (period[:4] + period[5:]).isdigit() \
-                or not 1 <= int(period[5:]) <= 12:
-            raise YseError(f"Tilastokuukausi {period!r} ei ole muotoa VVVV-KK (esim. 2025-12).")
+    period = _checked_period(period, lang)
     with transaction(db):
         db.execute("UPDATE rounds SET reference_period = ? WHERE year = ?", [period, year])
         audit.record(db, actor, "round_reference_period_set", str(year), old=row.get("reference_period"), new=period)
