@@ -5,8 +5,14 @@ import streamlit as st
 
 from ui.session import get_db, lang, require_role, show_error, t
 from yse_core.errors import YseError
-from yse_core.indicators.parsers import FORMATS
-from yse_core.indicators.store import import_file, imports
+from yse_core.indicators.parsers import FORMATS, ParsedTable, parse_file
+from yse_core.indicators.store import SourceRequired, import_parsed, imports, source_required
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _parsed(file_name: str, data: bytes, file_format: str) -> ParsedTable:
+    return parse_file(file_name, data, file_format)  # once per upload: its source prefills the field below
+
 
 admin = require_role("admin")
 db = get_db()
@@ -15,9 +21,22 @@ st.title(t("nav.admin_imports"))
 upload = st.file_uploader(t("imports.upload"), type=["csv", "txt", "xlsx", "json", "px"], key="imports-upload")
 file_format = st.selectbox(t("imports.format"), ["auto", *FORMATS], key="imports-format",
                            format_func=lambda value: t("imports.format_auto") if value == "auto" else value)
-if st.button(t("imports.import"), type="primary", disabled=upload is None, key="imports-run"):
+table = None
+if upload is not None:
     try:
-        summary = import_file(db, upload.name, upload.getvalue(), fmt=file_format, user=admin.username)
+        table = _parsed(upload.name, upload.getvalue(), file_format)
+    except YseError as error:
+        show_error(error)
+source = st.text_input(t("imports.source"), value=(table.source or "") if table else "", help=t("imports.source_help"),
+                       disabled=table is None, key=f"imports-source-{upload.file_id}" if upload else "imports-source")
+missing_source = table is not None and source_required(table) and not source.strip()
+if missing_source:
+    st.warning(t("imports.source_missing", file=upload.name))
+if st.button(t("imports.import"), type="primary", disabled=table is None or missing_source, key="imports-run"):
+    try:
+        summary = import_parsed(db, table, upload.name, user=admin.username, source=source)
+    except SourceRequired as error:
+        st.error(error.text(lang()))
     except YseError as error:
         show_error(error)
     else:
@@ -31,11 +50,12 @@ rows = [
     for row in imports(db)
 ]
 st.dataframe(
-    pd.DataFrame(rows, columns=["file_name", "format", "table_id", "data_updated", "imported_by", "imported_at",
-                                "is_demo", "values", "changes"]),
+    pd.DataFrame(rows, columns=["file_name", "format", "table_id", "source", "data_updated", "imported_by",
+                                "imported_at", "is_demo", "values", "changes"]),
     hide_index=True, width="stretch",
     column_config={
         "file_name": t("imports.file"), "format": t("imports.format"), "table_id": t("imports.table"),
+        "source": t("imports.source"),
         "data_updated": t("imports.data_updated"), "imported_by": t("imports.who"), "imported_at": t("imports.when"),
         "is_demo": st.column_config.CheckboxColumn(t("imports.demo")), "values": t("imports.values"),
         "changes": t("imports.changes_column"),

@@ -57,9 +57,75 @@ def test_indicators_show_json_gives_the_area_values_with_source(imported_db_path
     assert helsinki["TYOTTOMATLOPUSSA"]["value"] == 52578
     assert helsinki["TYOTOSUUS"]["value"] == 14.2
     assert helsinki["TYOTOSUUS"]["name"]["fi"] == "Työttömien työnhakijoiden osuus työvoimasta"
-    expected = {"period": "2026-06", "is_demo": False, "partial": False,
-                "source": "KEHA-keskus, Työnvälitystilasto", "data_updated": "2026-07-21"}
+    expected = {"period": "2026-06", "is_demo": False, "partial": False, "computed": True,
+                "source": "Laskettu: KEHA-keskus, Työnvälitystilasto (suhdeluku osien luvuista)",
+                "data_updated": "2026-07-21"}
     assert {key: helsinki["TYOTOSUUS"][key] for key in expected} == expected
+
+
+def _set_verified(db_path: Path, flags: dict[str, int]) -> None:
+    db = open_db(db_path)
+    try:
+        with db.conn:
+            for area, flag in flags.items():
+                db.conn.execute("UPDATE areas SET membership_verified = ? WHERE id = ?", [flag, area])
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("area", "code", "computed", "method", "source"), [
+    ("helsinki", "TYOTTOMATLOPUSSA", True, "sum_of_members", "Laskettu: KEHA-keskus, Työnvälitystilasto (summa jäsenkunnista)"),
+    ("helsinki", "PALVELUISSA", True, "sum_of_parts", "Laskettu: KEHA-keskus, Työnvälitystilasto (osien summa)"),
+    ("SSS", "TYOTTOMATLOPUSSA", False, None, "KEHA-keskus, Työnvälitystilasto"),
+    ("SSS", "TYOTOSUUS", False, None, "KEHA-keskus, Työnvälitystilasto"),
+    ("SSS", "TYOTTOMYYSASTE", True, "ratio", "Laskettu: KEHA-keskus, Työnvälitystilasto (suhdeluku osien luvuista)"),
+])
+def test_indicators_show_json_marks_the_figures_the_portal_computed(imported_db_path, area, code, computed, method,
+                                                                    source):
+    row = _show(imported_db_path, area)[code]
+    assert (row["computed"], row["computed_method"], row["source"]) == (computed, method, source)
+
+
+def test_indicators_show_json_carries_the_areas_membership_verified_flag(imported_db_path):
+    _set_verified(imported_db_path, {"helsinki": 1, "vantaa": 0})
+    assert {row["membership_verified"] for row in _show(imported_db_path, "helsinki").values()} == {True}
+    assert {row["membership_verified"] for row in _show(imported_db_path, "vantaa").values()} == {False}
+    assert {row["membership_verified"] for row in _show(imported_db_path, "SSS").values()} == {None}
+
+
+def test_indicators_show_gives_the_vacancy_caveat_with_the_files_unknown_location_share(imported_db_path):
+    caveat = _show(imported_db_path, "helsinki")["AVPAIKATLOPUSSA"]["caveat"]
+    assert caveat["fi"].endswith("06/2026: sijainniltaan tuntemattomia oli 7\u00a0661 eli 28,8 % koko maan 26\u00a0641 "
+                                 "työpaikasta.")
+    text = run_cli("indicators", "show", "--area", "helsinki", "--period", "2026-06", db_path=imported_db_path).stdout
+    assert "Huom. Avoimet työpaikat: Osa työpaikoista on tilastossa ilman sijaintikuntaa" in text
+    assert "[laskettu]" in [line for line in text.splitlines() if "(TYOTTOMATLOPUSSA)" in line][0]
+
+
+SERVICE_CSV = "alue;kausi;indikaattori;arvo\nhelsinki;2026-06;ALKUHAASTATTELUT;1200\nhelsinki;2026-06;ALKUHAASTATTELUT_AJASSA;300\n"
+
+
+def test_import_indicators_refuses_a_csv_without_a_source_in_one_line(demo_db_path, tmp_path):
+    path = tmp_path / "palvelut.csv"
+    path.write_text(SERVICE_CSV, encoding="utf-8")
+    before = _counts(demo_db_path)
+    result = run_cli("import-indicators", str(path), db_path=demo_db_path)
+    assert result.returncode == 1
+    assert "Tiedostolle palvelut.csv ei annettu lähdettä" in result.stderr and "--source" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _counts(demo_db_path) == before
+
+
+def test_import_indicators_stores_the_source_given_for_a_csv(demo_db_path, tmp_path):
+    path = tmp_path / "palvelut.csv"
+    path.write_text(SERVICE_CSV, encoding="utf-8")
+    result = run_cli("import-indicators", str(path), "--source", "Helsingin työllisyyspalvelut, seurantaraportti",
+                     db_path=demo_db_path)
+    assert result.returncode == 0, result.stderr
+    row = _show(demo_db_path, "helsinki")["ALKUHAASTATTELUT"]
+    assert (row["source"], row["computed"]) == ("Helsingin työllisyyspalvelut, seurantaraportti", False)
+    share = _show(demo_db_path, "helsinki")["ALKUHAASTATTELU_AJASSA_SHARE"]
+    assert share["source"] == "Laskettu: Helsingin työllisyyspalvelut, seurantaraportti (suhdeluku osien luvuista)"
 
 
 def test_indicators_show_sss_is_the_whole_country(imported_db_path):
@@ -73,7 +139,7 @@ def test_indicators_show_text_marks_partial_values(imported_db_path):
     db.close()
     assert _show(imported_db_path, area)[code]["partial"] is True
     text = run_cli("indicators", "show", "--area", area, "--period", "2026-06", db_path=imported_db_path).stdout
-    assert [line for line in text.splitlines() if f"({code})" in line][0].count("[osittainen]") == 1
+    assert [line for line in text.splitlines() if f"({code})" in line][0].count("[osittainen") == 1
 
 
 def test_indicators_show_text_marks_demo_values_and_names_the_source(demo_db_path):
@@ -122,6 +188,9 @@ def test_admin_import_page_lists_the_demo_import(demo_db_path):
     assert bool(history["is_demo"].iloc[0]) is True
     assert history["values"].iloc[0] == 81696
     assert app.button(key="imports-run").disabled  # nothing uploaded yet
+    source = app.text_input(key="imports-source")
+    assert source.label == "Lähde" and source.disabled and source.value == ""
+    assert list(history["source"]) == ["DEMO DATA — not official statistics"]
 
 
 def test_cli_exports_write_the_briefing_workbook_and_csv(demo_db_path, tmp_path):

@@ -247,6 +247,13 @@ def test_fetch_and_import_imports_the_recorded_month(demo_db):
     assert (latest["imported_by"], latest["data_updated"], latest["summary"]["url"]) == ("admin", "2026-07-21", URL)
 
 
+def test_fetch_and_import_stores_the_tables_own_source(demo_db):
+    summary = fetch_and_import(demo_db, months=1, base_url=BASE, opener=recorded_opener([]))
+    assert summary.source == imports(demo_db)[0]["source"] == RESPONSE["source"] == "KEHA-keskus, Työnvälitystilasto"
+    helsinki = {row["code"]: row for row in area_values(demo_db, "helsinki", "2026-06")}
+    assert helsinki["TYOTTOMATLOPUSSA"]["data_source"] == "KEHA-keskus, Työnvälitystilasto"
+
+
 def test_split_queries_are_merged_into_one_import(demo_db):
     calls: list = []
     before = len(imports(demo_db))

@@ -13,6 +13,7 @@ from .area_registry import memberships_csv, replace_areas
 from .db import backup, db_path_from_env, open_db
 from .errors import YseError
 from .gaps.cli import add_gaps_parser
+from .i18n import t
 from .indicators import statfin
 from .indicators.parsers import FORMATS, parse_period
 from .indicators.store import COUNTRY, area_values, import_file
@@ -83,18 +84,33 @@ def cmd_backup(args) -> str:
     return f"Varmuuskopio: {target}"
 
 
+def _statistics_month_text(db, row: dict) -> str:
+    """A round's statistics month as YYYY-MM (as typed for --period), marked when it is the default."""
+    from .i18n import t
+    from .rounds import statistics_month
+
+    month = statistics_month(db, row)
+    label = month["period"] or t("rounds.month_none", "fi")
+    return t("rounds.month_line", "fi", month=t("rounds.month_default", "fi", month=label) if month["is_default"] else label)
+
+
 def cmd_rounds(args) -> str:
-    from .rounds import list_questionnaires, list_rounds, open_round, register_all
+    from .rounds import list_questionnaires, list_rounds, open_round, register_all, set_reference_period
 
     db = _db(args)
     if args.rounds_command == "list":
-        return "\n".join(f"{r['year']} {r['questionnaire_key']} {r['state']} määräaika {r['deadline']}" for r in list_rounds(db)) or "(ei kierroksia)"
+        return "\n".join(f"{r['year']} {r['questionnaire_key']} {r['state']} määräaika {r['deadline']} "
+                         f"{_statistics_month_text(db, r)}" for r in list_rounds(db)) or "(ei kierroksia)"
     if args.rounds_command == "questionnaires":
         register_all(db)
         return "\n".join(f"{q['key']} {q['file_name']} {q['file_hash'][:12]} kierrokset: {q['rounds'] or '-'}" for q in list_questionnaires(db))
     if args.rounds_command == "open":
-        row = open_round(db, args.year, args.questionnaire, date.fromisoformat(args.deadline), actor="cli")
-        return f"Kierros {row['year']} avattu, määräaika {row['deadline']}"
+        row = open_round(db, args.year, args.questionnaire, date.fromisoformat(args.deadline),
+                         reference_period=args.reference_period, actor="cli")
+        return f"Kierros {row['year']} avattu, määräaika {row['deadline']}, {_statistics_month_text(db, row)}"
+    if args.rounds_command == "set-period":
+        row = set_reference_period(db, args.year, None if args.default else args.period, actor="cli")
+        return f"Kierros {row['year']}: {_statistics_month_text(db, row)}"
     raise YseError("Tuntematon rounds-komento.")
 
 
@@ -122,7 +138,8 @@ def cmd_answers(args) -> str:
 
 def cmd_import_indicators(args) -> str:
     path = Path(args.file)
-    summary = import_file(_db(args), path.name, path.read_bytes(), fmt=args.format, user=args.user)
+    summary = import_file(_db(args), path.name, path.read_bytes(), fmt=args.format, user=args.user,
+                          source=args.source)
     return summary.to_text("fi")
 
 
@@ -130,17 +147,28 @@ _FLAG_TEXTS = {"partial": "osittainen", "suppressed": "salattu"}
 _UNIT_TEXTS = {"percent": "%", "days": "pv"}
 
 
+def _source_label(row: dict, lang: str = "fi") -> str | None:
+    """The figure's source: the file's own, or "Laskettu: <file's source> (<how>)" when the portal computed it."""
+    if not row["computed"]:
+        return row["data_source"]
+    return t("indicators.source_computed", lang, source=row["data_source"] or "-",
+             method=t(f"indicators.method.{row['computed_method']}", lang))
+
+
 def cmd_indicators(args) -> str:
     db = _db(args)
     region = args.area.strip()
-    if region != COUNTRY and db.execute("SELECT 1 FROM areas WHERE id = ?", [region]).fetchone() is None:
+    area = db.execute("SELECT membership_verified FROM areas WHERE id = ?", [region]).fetchone()
+    if region != COUNTRY and area is None:
         raise YseError(f"Tuntematon alue '{region}' (alueen tunnus, esim. helsinki, tai SSS koko maalle).")
+    verified = bool(area[0]) if area is not None else None  # None: the whole country has no member list
     period = parse_period(args.period, "--period") if args.period else None
     rows = [
         {"code": row["code"], "name": row["name"], "unit": row["unit"], "value": row["value"], "flag": row["flag"],
          "partial": row["flag"] == "partial", "is_demo": row["is_demo"], "region_code": row["region_code"],
-         "region_level": row["region_level"], "period": row["period"], "source": row["data_source"],
-         "data_updated": row["data_updated"], "file_name": row["file_name"]}
+         "region_level": row["region_level"], "period": row["period"], "source": _source_label(row),
+         "computed": row["computed"], "computed_method": row["computed_method"], "membership_verified": verified,
+         "data_updated": row["data_updated"], "file_name": row["file_name"], "caveat": row["caveat"]}
         for row in area_values(db, region, period)
     ]
     if args.json:
@@ -153,10 +181,16 @@ def cmd_indicators(args) -> str:
         value = "…" if row["value"] is None else f"{row['value']:.10g}"
         flags = [_FLAG_TEXTS[row["flag"]]] if row["flag"] in _FLAG_TEXTS else []
         flags += ["DEMO"] if row["is_demo"] else []
+        flags += [t("indicators.flag.computed", "fi")] if row["computed"] else []
         lines.append(f"  {row['name']['fi']:<{width}}  {value:>10} {_UNIT_TEXTS.get(row['unit'], ''):<2} {row['period']}"
                      f"{'  [' + ', '.join(flags) + ']' if flags else ''}  ({row['code']})")
     sources = dict.fromkeys((row["source"] or "-", row["data_updated"]) for row in rows)
     lines += [f"Lähde: {source}" + (f", päivitetty {updated}" if updated else "") for source, updated in sources]
+    caveats: dict[str, list[str]] = {}
+    for row in rows:
+        if row["caveat"]:
+            caveats.setdefault(row["caveat"]["fi"], []).append(row["name"]["fi"])
+    lines += [t("indicators.caveat_line", "fi", names=", ".join(names), caveat=text) for text, names in caveats.items()]
     return "\n".join(lines)
 
 
@@ -235,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     open_cmd.add_argument("--year", type=int, required=True)
     open_cmd.add_argument("--questionnaire", required=True, help="esim. yse-2025@1")
     open_cmd.add_argument("--deadline", required=True, help="YYYY-MM-DD")
+    open_cmd.add_argument("--reference-period", help="tilastokuukausi YYYY-MM (oletus: viimeisin ennen määräaikaa)")
+    set_period = rounds_sub.add_parser("set-period", help="kierroksen tilastokuukausi")
+    set_period.add_argument("--year", type=int, required=True)
+    period_choice = set_period.add_mutually_exclusive_group(required=True)
+    period_choice.add_argument("--period", help="YYYY-MM")
+    period_choice.add_argument("--default", action="store_true", help="palauta oletus: viimeisin ennen määräaikaa")
     rounds.set_defaults(func=cmd_rounds)
 
     answers = sub.add_parser("answers", help="vastausten vienti ja tuonti JSONina")
@@ -254,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--format", default="auto", choices=["auto", *FORMATS])
     imp.add_argument("--user", default="cli", help="tuojan nimi tuontilokiin (oletus cli)")
+    imp.add_argument("--source", help="kenen lukuja tiedosto sisältää, esim. \"KEHA-keskus, osavuosikatsaus\"; "
+                                      "pakollinen CSV:lle ja Excelille, muille korvaa tiedoston oman lähteen")
     imp.set_defaults(func=cmd_import_indicators)
 
     ind = sub.add_parser("indicators", help="tallennetut tilastot")
@@ -261,7 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = ind_sub.add_parser("show", help="alueen arvot, liput ja lähde")
     show.add_argument("--area", required=True, help="alueen tunnus tai SSS (koko maa)")
     show.add_argument("--period", help="YYYY-MM (oletus: kunkin tiedon viimeisin kausi)")
-    show.add_argument("--json", action="store_true", help="tulosta JSON-lista")
+    show.add_argument("--json", action="store_true",
+                      help="tulosta JSON-lista; jokaisella luvulla mm. source (tiedoston lähde tai \"Laskettu: lähde "
+                           "(tapa)\"), computed (true: portaali laski luvun: alueen määrä jäsenkuntien summana, "
+                           "suhdeluku, osien summa tai vuosimuutos; false: luku sellaisenaan tiedostosta), "
+                           "computed_method (sum_of_members, sum_of_parts, ratio, year_on_year tai null), "
+                           "membership_verified (alueen kuntajako varmistettu; null koko maalle) ja caveat (fi/sv/en)")
     ind.set_defaults(func=cmd_indicators)
 
     fetch = sub.add_parser("fetch-statfin", help="hae taulukko 12r5 Tilastokeskuksen PxWeb-rajapinnasta ja tuo se")

@@ -5,8 +5,10 @@ The catalogue is validated data (``catalogue.yaml``); nothing here knows about f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
+from string import Formatter
 from typing import Any, Literal
 
 import yaml
@@ -19,6 +21,9 @@ LANGUAGES = ("fi", "sv", "en")
 
 Unit = Literal["persons", "count", "percent", "days"]
 Kind = Literal["statfin", "derived", "service_process"]
+# Placeholders a data caveat may name; the figures are computed from the stored values of the figure's own
+# code and period when the caveat is shown (``caveats.caveat_figures``), never typed into the catalogue.
+CAVEAT_FIELDS = frozenset({"period", "country_value", "unknown_location_count", "unknown_location_share"})
 
 
 class CatalogueError(YseError):
@@ -39,6 +44,14 @@ class Texts(BaseModel):
         return getattr(self, lang, None) if lang in LANGUAGES else self.fi
 
 
+def _placeholders(text: str, where: str = "text") -> set[str]:
+    """The ``{name}`` placeholders of a text; ValueError naming ``where`` when its braces are unbalanced."""
+    try:
+        return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
 class Indicator(BaseModel):
     """One indicator: raw StatFin code, service-process figure or a figure derived from other codes."""
 
@@ -51,6 +64,7 @@ class Indicator(BaseModel):
     definition: Texts
     source: str = Field(min_length=1)
     caveat: Texts | None = None
+    data_caveat: Texts | None = None  # a template filled from the stored data when shown (CAVEAT_FIELDS)
     frequency: Literal["monthly"] = "monthly"
     kind: Kind
     numerator: tuple[str, ...] = ()
@@ -76,6 +90,16 @@ class Indicator(BaseModel):
             raise ValueError("deadline_rule belongs to service_process indicators only")
         if self.denominator and self.unit in ("persons", "count"):
             raise ValueError("a ratio cannot have unit persons/count")
+        for lang in LANGUAGES:
+            if self.caveat and _placeholders(getattr(self.caveat, lang), f"caveat.{lang}"):
+                raise ValueError(f"caveat.{lang} has a placeholder: figures from the data go in data_caveat")
+        if self.data_caveat:
+            fields = {lang: _placeholders(getattr(self.data_caveat, lang), f"data_caveat.{lang}") for lang in LANGUAGES}
+            unknown = sorted(set().union(*fields.values()) - CAVEAT_FIELDS)
+            if unknown:
+                raise ValueError(f"data_caveat names unknown figure {unknown[0]} (known: {', '.join(sorted(CAVEAT_FIELDS))})")
+            if len({frozenset(names) for names in fields.values()}) > 1:
+                raise ValueError("data_caveat must name the same figures in fi, sv and en")
         return self
 
     @property
@@ -92,6 +116,22 @@ class Indicator(BaseModel):
     def scale(self) -> float:
         """Multiplier of a ratio: 100 for percentages, 1 for averages in days."""
         return 100.0 if self.unit == "percent" else 1.0
+
+    def caveat_texts(self, figures: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, str] | None:
+        """The caveat per language: the fixed text, then the data caveat filled with ``figures``.
+
+        ``figures`` maps a language to placeholder → formatted figure; the data caveat is left out when a
+        figure it names is not known (no such stored value). None when there is nothing to say.
+        """
+        texts = {}
+        for lang in LANGUAGES:
+            parts = [getattr(self.caveat, lang)] if self.caveat else []
+            known = (figures or {}).get(lang, {})
+            if self.data_caveat and _placeholders(template := getattr(self.data_caveat, lang)) <= set(known):
+                parts.append(template.format(**known))
+            if parts:
+                texts[lang] = " ".join(parts)
+        return texts or None
 
     def deadline_rule_for(self, period: str) -> Texts | None:
         """Return the deadline rule in force in a period (``YYYY`` or ``YYYY-MM``), if any."""

@@ -17,20 +17,25 @@ import sqlite_utils
 from yse_core import audit
 from yse_core.db import now_iso, transaction
 from yse_core.errors import IndicatorImportError
+from yse_core.i18n import t
 
 from .aggregate import COUNTRY, AggregationResult, IndicatorValue, aggregate_to_areas, previous_period, region_level
-from .catalogue import Catalogue, load_catalogue
+from .catalogue import Catalogue, Indicator, load_catalogue
+from .caveats import caveat_texts
 from .parsers import ParsedTable, Record, parse_file
 
 DEMO_SOURCE = "DEMO DATA — not official statistics"
+SOURCE_REQUIRED_FORMATS = ("csv", "xlsx")  # the long layout carries no source of its own
 EXAMPLE_LIMIT = 5
 
 _UPSERT = """
-INSERT INTO indicator_values(indicator_code, region_code, region_level, period, value, flag, is_demo, import_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO indicator_values(indicator_code, region_code, region_level, period, value, flag, is_demo, import_id,
+                             value_low, value_high, missing_members)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(indicator_code, region_code, period) DO UPDATE SET
   region_level = excluded.region_level, value = excluded.value, flag = excluded.flag,
-  is_demo = excluded.is_demo, import_id = excluded.import_id
+  is_demo = excluded.is_demo, import_id = excluded.import_id, value_low = excluded.value_low,
+  value_high = excluded.value_high, missing_members = excluded.missing_members
 """
 
 _TEXTS = {
@@ -152,6 +157,32 @@ def _same(old: tuple[float | None, str], new: tuple[float | None, str]) -> bool:
 # --- import ---------------------------------------------------------------------------------
 
 
+class SourceRequired(IndicatorImportError):
+    """A CSV or Excel file was imported without saying whose figures it holds; nothing was written."""
+
+    def __init__(self, file_name: str):
+        self.file_name = file_name
+        super().__init__(self.text("fi"))
+
+    def text(self, lang: str) -> str:
+        """The message in Finnish, Swedish or English, naming the file."""
+        return t("imports.source_required", lang, file=self.file_name)
+
+
+def source_required(table: ParsedTable) -> bool:
+    """True when a parsed file carries no source of its own and the importer must give one (CSV, Excel)."""
+    return table.format in SOURCE_REQUIRED_FORMATS and not (table.source or "").strip()
+
+
+def _import_source(table: ParsedTable, file_name: str, source: str | None) -> str | None:
+    given = " ".join((source or "").split())
+    if given:
+        return given
+    if source_required(table):
+        raise SourceRequired(file_name)
+    return table.source
+
+
 def import_file(
     db: sqlite_utils.Database,
     file_name: str,
@@ -159,10 +190,16 @@ def import_file(
     fmt: str = "auto",
     user: str | None = None,
     is_demo: bool = False,
+    *,
+    source: str | None = None,
 ) -> ImportSummary:
-    """Parse a statistics file, aggregate it to areas with the stored memberships and write it in one transaction."""
+    """Parse a statistics file, aggregate it to areas with the stored memberships and write it in one transaction.
+
+    ``source`` (whose figures these are) overrides the file's own; CSV and Excel files have none, so for them
+    it is required (``SourceRequired``, nothing written).
+    """
     table = parse_file(file_name, data, fmt)
-    return import_parsed(db, table, file_name, user=user, is_demo=is_demo)
+    return import_parsed(db, table, file_name, user=user, is_demo=is_demo, source=source)
 
 
 def import_parsed(
@@ -172,17 +209,22 @@ def import_parsed(
     user: str | None = None,
     is_demo: bool = False,
     extra_summary: dict | None = None,
+    *,
+    source: str | None = None,
 ) -> ImportSummary:
-    """Aggregate already parsed cells and write them (used by ``import_file`` and the demo loader)."""
+    """Aggregate already parsed cells and write them (used by ``import_file`` and the demo loader).
+
+    ``source`` overrides or fills the table's source, as in ``import_file``.
+    """
     catalogue = load_catalogue()
     _check_area_ids(db, table.records)
+    source = DEMO_SOURCE if is_demo else _import_source(table, file_name, source)  # before anything is written
     periods = table.periods
     memberships = _memberships(db)
     # year-on-year bases come from stored values of the same kind: never a real change on a demo base
     previous = _stored_values(db, [previous_period(period) for period in periods], ("area", "country"), is_demo)
     result = aggregate_to_areas(table.records, memberships, catalogue, previous)
     rows = list(_rows(result))
-    source = DEMO_SOURCE if is_demo else table.source
     with transaction(db):
         demo_removed = 0
         if not is_demo:
@@ -210,7 +252,8 @@ def import_parsed(
         import_id = cursor.lastrowid
         db.conn.executemany(
             _UPSERT,  # in primary-key order: much faster B-tree inserts
-            sorted((v.code, v.region_code, level, v.period, v.value, v.flag, int(is_demo), import_id)
+            sorted((v.code, v.region_code, level, v.period, v.value, v.flag, int(is_demo), import_id, v.low, v.high,
+                    ",".join(v.missing) or None)
                    for level, v in rows),
         )
         counts: dict[str, int] = defaultdict(int)
@@ -235,7 +278,7 @@ def import_parsed(
             demo_values_removed=demo_removed,
             is_demo=is_demo,
         )
-        stored = summary.to_dict() | (extra_summary or {})
+        stored = summary.to_dict() | {"given": _given(table.records)} | (extra_summary or {})
         db.execute("UPDATE imports SET summary = ? WHERE id = ?", [json.dumps(stored, ensure_ascii=False), import_id])
         audit.record(db, user, "indicators_imported", file_name, import_id=import_id, values=len(rows),
                      periods=_period_span(periods), is_demo=is_demo)
@@ -251,6 +294,15 @@ def _rows(result: AggregationResult) -> Iterable[tuple[str, IndicatorValue]]:
         yield "country", value
     for value in result.other_levels:
         yield "other", value
+
+
+def _given(records: list[Record]) -> dict[str, list[str]]:
+    """Region → codes the file itself gives for an area or the whole country (the rest there the portal computes)."""
+    given: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        if region_level(record.region_code) in ("area", "country"):
+            given[record.region_code].add(record.indicator_code)
+    return {region: sorted(codes) for region, codes in sorted(given.items())}
 
 
 def _check_area_ids(db: sqlite_utils.Database, records: list[Record]) -> None:
@@ -292,7 +344,7 @@ def _stored_values(
         values += [
             IndicatorValue(*row)
             for row in db.execute(
-                f"""SELECT region_code, period, indicator_code, value, flag FROM indicator_values
+                f"""SELECT region_code, period, indicator_code, value, flag, value_low, value_high FROM indicator_values
                     WHERE period IN ({marks}) AND region_level IN ({level_marks}) AND is_demo = ?""",
                 [*chunk, *levels, int(is_demo)],
             )
@@ -358,16 +410,58 @@ def recompute_areas(db: sqlite_utils.Database) -> dict[str, int]:
             ).rowcount
         db.conn.executemany(
             """INSERT INTO indicator_values(indicator_code, region_code, region_level, period, value, flag, is_demo,
-                                            import_id)
-               VALUES (?, ?, 'area', ?, ?, ?, 0, ?)
+                                            import_id, value_low, value_high, missing_members)
+               VALUES (?, ?, 'area', ?, ?, ?, 0, ?, ?, ?, ?)
                ON CONFLICT(indicator_code, region_code, period) DO UPDATE SET
-                 region_level = 'area', value = excluded.value, flag = excluded.flag""",
-            [(v.code, v.region_code, v.period, v.value, v.flag, import_by_period.get(v.period)) for v in fresh],
+                 region_level = 'area', value = excluded.value, flag = excluded.flag, value_low = excluded.value_low,
+                 value_high = excluded.value_high, missing_members = excluded.missing_members""",
+            [(v.code, v.region_code, v.period, v.value, v.flag, import_by_period.get(v.period), v.low, v.high,
+              ",".join(v.missing) or None) for v in fresh],
         )
     return {"written": len(fresh), "removed": removed}
 
 
 # --- queries --------------------------------------------------------------------------------
+
+
+COMPUTED_METHODS = ("sum_of_members", "sum_of_parts", "ratio", "year_on_year")
+
+
+def computed_method(indicator: Indicator, region_level: str, given: bool | None,
+                    import_format: str | None = None) -> str | None:
+    """How the portal computed a stored figure (one of ``COMPUTED_METHODS``), or None when the file gave it as such.
+
+    Municipality and other-level figures are always the file's own. An area or whole-country figure is the
+    file's own when the file held it for that region (``given``, recorded per import since imports keep a
+    ``given`` list); otherwise a count of an area is the sum of its member municipalities, and a ratio, a sum
+    of codes or a year-on-year change is computed from its parts. ``given`` None (an import from before that
+    record) falls back to: plain counts of the whole country, and plain counts of an area from a per-area file
+    (CSV, Excel, demo), are given; everything else is computed.
+    """
+    if region_level not in ("area", "country"):
+        return None
+    if given is None:
+        given = not indicator.is_computed and (region_level == "country" or import_format in ("csv", "xlsx", "demo"))
+    if given:
+        return None
+    if indicator.yoy_of:
+        return "year_on_year"
+    if indicator.denominator:
+        return "ratio"
+    if indicator.numerator:
+        return "sum_of_parts"
+    return "sum_of_members" if region_level == "area" else None
+
+
+def _given_by_import(db: sqlite_utils.Database, import_ids: Iterable[int | None]) -> dict[int, dict[str, set[str]]]:
+    """Import id → region → codes its file gave (imports without that record are left out)."""
+    ids = sorted({import_id for import_id in import_ids if import_id is not None})
+    if not ids:
+        return {}
+    rows = db.execute(f"SELECT id, json_extract(summary, '$.given') FROM imports WHERE id IN ({', '.join('?' for _ in ids)})",
+                      ids)
+    return {import_id: {region: set(codes) for region, codes in json.loads(given).items()}
+            for import_id, given in rows if given is not None}
 
 
 def _metadata(catalogue: Catalogue, code: str, period: str) -> dict:
@@ -379,7 +473,6 @@ def _metadata(catalogue: Catalogue, code: str, period: str) -> dict:
         "higher_is_worse": indicator.higher_is_worse,
         "kind": indicator.kind,
         "definition": indicator.definition.model_dump(),
-        "caveat": indicator.caveat.model_dump() if indicator.caveat else None,
         "source": indicator.source,
         "deadline_rule": rule.model_dump() if rule else None,
     }
@@ -390,11 +483,20 @@ def area_values(
     region_code: str,
     period: str | None = None,
     codes: Iterable[str] | None = None,
+    *,
+    reference: str | None = None,
 ) -> list[dict]:
-    """Return a region's values (latest period per code unless ``period`` is given) with catalogue metadata."""
+    """Return a region's values with catalogue metadata, per code at ``period`` if given, else at its latest month
+    at or before ``reference`` (a round's statistics month), else at its latest period.
+
+    Rows also carry ``value_low``/``value_high`` and ``missing_members`` (a list of municipality codes), as
+    ``values_at`` describes them; ``caveat`` (fi/sv/en, its data figures filled in for the row's period);
+    ``computed``/``computed_method`` (``computed_method``: whether and how the portal computed the figure).
+    """
     catalogue = load_catalogue()
     sql = """SELECT v.indicator_code AS code, v.region_code, v.region_level, v.period, v.value, v.flag, v.is_demo,
-                    v.import_id, i.source AS data_source, i.data_updated, i.file_name
+                    v.value_low, v.value_high, v.missing_members,
+                    v.import_id, i.source AS data_source, i.data_updated, i.file_name, i.format AS import_format
              FROM indicator_values v LEFT JOIN imports i ON i.id = v.import_id
              WHERE v.region_code = ?"""
     params: list = [region_code]
@@ -402,8 +504,10 @@ def area_values(
         sql += " AND v.period = ?"
         params.append(period)
     else:
-        sql += """ AND v.period = (SELECT MAX(w.period) FROM indicator_values w
-                                   WHERE w.region_code = v.region_code AND w.indicator_code = v.indicator_code)"""
+        cap = " AND length(w.period) = 7 AND w.period <= ?" if reference else ""
+        sql += f""" AND v.period = (SELECT MAX(w.period) FROM indicator_values w
+                                    WHERE w.region_code = v.region_code AND w.indicator_code = v.indicator_code{cap})"""
+        params += [reference] if reference else []
     wanted = list(codes) if codes is not None else None
     if wanted is not None:
         sql += f" AND v.indicator_code IN ({', '.join('?' for _ in wanted)})"
@@ -411,9 +515,17 @@ def area_values(
     order = {code: position for position, code in enumerate(catalogue.codes())}
     rows = [row for row in db.query(sql, params) if row["code"] in order]
     rows.sort(key=lambda row: order[row["code"]])
+    given = _given_by_import(db, (row["import_id"] for row in rows))
     for row in rows:
         row["is_demo"] = bool(row["is_demo"])
+        row["missing_members"] = row["missing_members"].split(",") if row["missing_members"] else []
         row.update(_metadata(catalogue, row["code"], row["period"]))
+        row["caveat"] = caveat_texts(db, row["code"], row["period"])
+        recorded = given.get(row["import_id"])
+        row["computed_method"] = computed_method(
+            catalogue.get(row["code"]), row["region_level"],
+            None if recorded is None else row["code"] in recorded.get(row["region_code"], ()), row["import_format"])
+        row["computed"] = row["computed_method"] is not None
         if row["is_demo"]:
             row["data_source"] = DEMO_SOURCE
     return rows
@@ -527,10 +639,14 @@ def imports(db: sqlite_utils.Database, limit: int = 50) -> list[dict]:
 
 
 __all__ = [
+    "COMPUTED_METHODS",
     "COUNTRY",
     "DEMO_SOURCE",
     "ImportSummary",
+    "SOURCE_REQUIRED_FORMATS",
+    "SourceRequired",
     "area_values",
+    "computed_method",
     "has_real_values",
     "import_file",
     "import_parsed",
@@ -539,6 +655,7 @@ __all__ = [
     "periods_as_of",
     "recompute_areas",
     "series",
+    "source_required",
     "values_at",
     "values_for_period",
 ]
