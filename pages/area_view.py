@@ -70,7 +70,7 @@ for theme in context.questionnaire.themes:
             st.markdown(f"**{t('gaps.heading')}**")
             render_points(theme_points)
             st.markdown(f"**{t('gaps.indicators')}**")
-            render_theme_indicators(db, area_id, theme.indicators)
+            render_theme_indicators(db, area_id, theme.indicators, context.round)
         answers_col.markdown(f"**{t('gaps.answers')}**")
         with answers_col:
             for question in questions:

@@ -9,7 +9,8 @@ from yse_core import exports
 from yse_core.area_registry import list_areas
 from yse_core.db import connect
 from yse_core.errors import YseError
-from yse_core.rounds import list_rounds
+from yse_core.indicators.situation import period_caption
+from yse_core.rounds import list_rounds, reference_period
 
 KEY_ZIP = "yse_export_zip"  # (round year, language, zip bytes) of the last prepared pack
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -40,6 +41,8 @@ areas = {area["id"]: area for area in list_areas(db)}
 col_year, col_area = st.columns([1, 3])
 year = col_year.selectbox(t("rounds.year"), rounds, key="export-year")
 area_id = col_area.selectbox(t("overview.area"), list(areas), format_func=lambda a: area_name(areas[a]), key="export-area")
+if month := period_caption([], language, reference=reference_period(db, year), round_year=year):
+    st.caption(month)  # the briefings' and the workbook's figures are read at the round's statistics month
 
 st.subheader(t("exports.one_area"))
 left, right = st.columns(2)

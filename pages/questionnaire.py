@@ -79,7 +79,7 @@ st.query_params["teema"] = theme.id
 st.header(theme.title.get(language))
 if theme.intro:
     st.markdown(theme.intro.get(language))
-render_theme_indicators(db, context.area["id"], theme.indicators)
+render_theme_indicators(db, context.area["id"], theme.indicators, context.round)
 
 
 theme_points = [point for point in context_points(db, context) if point.theme == theme.id]

@@ -8,8 +8,9 @@ from ui.questionnaire_form import local_time
 from ui.session import area_name, get_db, require_role, t
 from ui.session import lang as current_lang
 from yse_core.gaps.service import heatmap_data
+from yse_core.indicators.situation import period_caption
 from yse_core.responses import round_overview
-from yse_core.rounds import get_questionnaire, list_rounds
+from yse_core.rounds import get_questionnaire, list_rounds, reference_period
 
 user = require_role("reviewer", "admin")
 db = get_db()
@@ -43,6 +44,8 @@ metrics[3].metric(t("gaps.severity_high"), sum(1 for row in rows if row["area_id
 
 st.subheader(t("gaps.heatmap"))
 st.caption(t("gaps.heatmap_help"))
+if month := period_caption([], language, reference=reference_period(db, year), round_year=year):
+    st.caption(month)  # the points are judged at the round's statistics month
 heat_rows = []
 for row in rows:
     levels = heat.loc[row["area_id"]] if row["area_id"] in heat.index else {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from yse_core import auth
@@ -136,3 +138,30 @@ def test_reviewer_asks_for_clarification_and_respondent_replies(server, page, br
     db = open_db(server.db_path)
     row = db.execute("SELECT status, needs_clarification FROM comments WHERE parent_id IS NULL").fetchone()
     assert row == ("answered", 1)
+
+
+def test_admin_imports_a_csv_only_with_a_source(server, page, tmp_path):
+    csv_file = tmp_path / "palvelut.csv"
+    csv_file.write_text("alue;kausi;indikaattori;arvo\nhelsinki;2026-06;ALKUHAASTATTELUT;1200\n", encoding="utf-8")
+    login(page, server.url, "demo-admin")
+    page.goto(f"{server.url}/tilastot")
+    page.get_by_role("heading", name="Tilastojen tuonti").wait_for()
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.set_input_files(str(Path(__file__).parent / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"))
+    settle(page)
+    assert page.get_by_role("textbox", name="Lähde").input_value() == "KEHA-keskus, Työnvälitystilasto"  # the file's
+    uploader.set_input_files(str(csv_file))
+    page.get_by_text("Anna tiedoston palvelut.csv lähde").wait_for()
+    assert page.get_by_role("button", name="Tuo").is_disabled()
+    field = page.get_by_role("textbox", name="Lähde")
+    field.fill("Helsingin työllisyyspalvelut, seurantaraportti")
+    field.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Tuo").click()
+    page.get_by_text("Tuotu palvelut.csv").wait_for()
+    db = open_db(server.db_path)
+    try:
+        source = db.execute("SELECT source FROM imports ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        db.close()
+    assert source == "Helsingin työllisyyspalvelut, seurantaraportti"

@@ -362,3 +362,16 @@ def test_exports_page_prepares_the_zip_on_click(demo_db_path):
     assert "Lataa kaikki taustamateriaalit (.zip)" in labels
     with closing(open_db(demo_db_path)) as db:
         assert [event["target"] for event in audit.events(db, action="export_zip")] == ["2025"]
+
+
+def test_briefing_indicator_rows_carry_the_vacancy_caveat_computed_from_the_imported_file(demo_db):
+    from pathlib import Path
+
+    from yse_core.indicators.store import import_file
+
+    real_file = Path(__file__).parent / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"
+    import_file(demo_db, real_file.name, real_file.read_bytes())
+    [row] = indicator_rows(demo_db, "helsinki", ["AVPAIKATLOPUSSA"], "sv")
+    assert row.caveat.startswith("En del av jobben saknar kommun i statistiken (StatFin-området KUJOU")
+    assert row.caveat.endswith("06/2026: 7\u00a0661 av hela landets 26\u00a0641 jobb, det vill säga 28,8 %, saknade "
+                               "uppgift om kommun.")

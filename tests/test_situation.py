@@ -152,6 +152,18 @@ def test_theme_figures_keep_the_theme_order_without_peers(demo_db):
     assert list(table.columns) == ["Indikator", "Området", "Hela landet", "Period", "Anmärkningar"]
 
 
+def test_theme_vacancy_figure_carries_the_unknown_location_share_of_its_month(small_db):
+    with transaction(small_db):
+        for region, level, period, value in (("a", "area", "2025-06", 40), ("SSS", "country", "2025-06", 1000),
+                                             ("KUJOU", "other", "2025-06", 250), ("KUJOU", "other", "2024-06", 100)):
+            small_db.execute("INSERT INTO indicator_values(indicator_code, region_code, region_level, period, value) "
+                             "VALUES ('AVPAIKATLOPUSSA', ?, ?, ?, ?)", [region, level, period, value])
+    figures = situation.theme_figures(small_db, "a", ["AVPAIKATLOPUSSA"])
+    [(names, text)] = situation.caveats(figures, "en")
+    assert names == "Open vacancies"
+    assert text.endswith("06/2025: 250 of the country's 1,000 vacancies, that is 25.0 %, had no known municipality.")
+
+
 @pytest.mark.parametrize(
     ("value", "decimals", "lang", "signed", "expected"),
     [
@@ -251,3 +263,6 @@ def test_questionnaire_shows_the_theme_indicators_beside_the_questions(demo_db_p
     first_columns = [table.value.iloc[:, 0].tolist() for table in app.table]
     assert any("Työttömät työnhakijat" in column for column in first_columns)
     assert any("Demoaineistoa, ei virallisia tilastoja." in caption.value for caption in app.caption)
+    assert any("Avoimet työpaikat, Uudet avoimet työpaikat: Osa työpaikoista on tilastossa ilman sijaintikuntaa"
+               in caption.value
+               for caption in app.caption)  # the vacancies' caveat goes with the figure

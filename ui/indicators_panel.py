@@ -1,7 +1,8 @@
 """Indicator tables and charts as Streamlit elements: the situation page's parts and the questionnaire's panel.
 
 Reads are cached here, at the edge, keyed by the database path, a data stamp that changes with every
-import or membership change, and the inputs; the core functions they call stay pure.
+import or membership change, and the inputs (a round's statistics month among them: an admin may change it
+without any import); the core functions they call stay pure.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import streamlit as st
 
 from yse_core import db as yse_db
 from yse_core.indicators import charts, geo, load_catalogue, situation
+from yse_core.rounds import reference_period
 
 from .session import db_path, lang, t
 
@@ -27,16 +29,18 @@ def _read(path: str, function, *args):
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _key_figures(path: str, stamp: str, area_id: str) -> tuple[list[str], list[dict]]:
+def _key_figures(path: str, stamp: str, area_id: str, reference: str | None) -> tuple[list[str], list[dict]]:
     def read(db, area_id):
-        peers = situation.peer_group(db, area_id)
-        return peers, situation.key_figures(db, area_id, peers=peers)
+        peers = situation.peer_group(db, area_id, reference=reference)
+        return peers, situation.key_figures(db, area_id, peers=peers, reference=reference)
     return _read(path, read, area_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _theme_figures(path: str, stamp: str, area_id: str, codes: tuple[str, ...]) -> list[dict]:
-    return _read(path, situation.theme_figures, area_id, list(codes))
+def _theme_figures(path: str, stamp: str, area_id: str, codes: tuple[str, ...], reference: str | None) -> list[dict]:
+    def read(db, area_id):
+        return situation.theme_figures(db, area_id, list(codes), reference=reference)
+    return _read(path, read, area_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -66,15 +70,18 @@ def _data_table(frame) -> None:
     st.dataframe(frame, hide_index=True, column_config=localized)
 
 
-def key_figures(db, area_id: str) -> tuple[list[str], list[dict]]:
-    """Return (peer group ids, key figures) of an area, cached."""
-    return _key_figures(*_stamp(db), area_id)
+def key_figures(db, area_id: str, reference: str | None = None) -> tuple[list[str], list[dict]]:
+    """Return (peer group ids, key figures) of an area at a statistics month (None: the latest), cached."""
+    return _key_figures(*_stamp(db), area_id, reference)
 
 
-def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[str, str]) -> None:
-    """Show the key figures table, the peer group and the caveats and definitions of the figures shown."""
+def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[str, str], *,
+                       reference: str | None = None, round_year: int | None = None) -> None:
+    """Show the key figures table with the statistics month, the peer group and the caveats and definitions."""
     language = lang()
-    st.caption(t("situation.key_figures_caption"))
+    month = situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
+                                     round_year=round_year)
+    st.caption(f"{month} {t('situation.key_figures_caption')}".strip())
     st.table(situation.key_figures_table(figures, language), hide_index=True)
     if peers:
         st.caption(t("situation.peers_line", names=", ".join(peer_names.get(p, p) for p in peers)),
@@ -121,20 +128,30 @@ def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> Non
         _data_table(charts.area_bar_table(rows, code, language))
 
 
-def render_theme_indicators(db, area_id: str, codes: list[str]) -> None:
-    """Show a compact table of a theme's indicators (area vs whole country) with the source and demo status."""
+def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict | None = None) -> None:
+    """Show a compact table of a theme's indicators (area vs whole country) with the source and demo status.
+
+    With a round, every figure is its latest at or before the round's statistics month, and the month is said.
+    """
     if not codes or not area_id:
         return
     language = lang()
-    figures = _theme_figures(*_stamp(db), area_id, tuple(codes))
+    reference = reference_period(db, round_row) if round_row else None
+    figures = _theme_figures(*_stamp(db), area_id, tuple(codes), reference)
     with st.container(border=True):
         st.markdown(f"**{t('situation.panel_heading')}**")
         if not figures:
             st.caption(t("situation.panel_empty"))
             return
-        st.table(situation.theme_table(figures, language), hide_index=True)
+        st.table(situation.theme_table(figures, language, notes=False), hide_index=True)  # narrow: notes below
+        st.caption(situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
+                                            round_year=round_row["year"] if round_row else None))
+        for name, note in situation.partial_notes(figures, language):
+            st.caption(f"**{name}:** {note}")
         if any(figure["is_demo"] for figure in figures):
             source = t("situation.panel_demo")
         else:
             source = t("situation.panel_caption", sources="; ".join(dict.fromkeys(f["indicator_source"] for f in figures)))
         st.caption(f"{source} {t('situation.panel_more')}")
+        for names, caveat in situation.caveats(figures, language):  # e.g. vacancies of unknown location
+            st.caption(f"{names}: {caveat}")

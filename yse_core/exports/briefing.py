@@ -21,9 +21,11 @@ from yse_core.discussions import followup_question_id
 from yse_core.errors import NotFound
 from yse_core.i18n import t
 from yse_core.indicators.aggregate import COUNTRY
+from yse_core.indicators.situation import display_period, period_caption
 from yse_core.indicators.store import series
 from yse_core.questionnaire import is_visible
 from yse_core.responses import ResponseContext, load_context, progress
+from yse_core.rounds import reference_period
 
 from . import word
 from .content import (
@@ -90,7 +92,9 @@ def _briefing(db: sqlite_utils.Database, user: User, round_year: int, area_id: s
     context = load_context(db, user, round_year, area_id)
     if points is None:
         points = discussion_points(db, round_year, area_id, user)
-    indicators = indicator_rows(db, area_id, questionnaire_indicator_codes(context.questionnaire), lang)
+    reference = reference_period(db, context.round)  # the round's statistics month: figures at or before it
+    indicators = indicator_rows(db, area_id, questionnaire_indicator_codes(context.questionnaire), lang,
+                                reference=reference)
     demo = is_demo(db) or any(row.is_demo for row in indicators)
     previous = previous_round_year(db, round_year)
     previous_items = follow_up_items(db, user, previous, area_id)
@@ -102,7 +106,7 @@ def _briefing(db: sqlite_utils.Database, user: User, round_year: int, area_id: s
     _points_section(document, context, points, lang)
     _follow_ups_section(document, context, previous, previous_items, lang)
     _comments_section(document, context, open_threads, lang)
-    _indicators_section(document, db, context, indicators, demo, lang)
+    _indicators_section(document, db, context, indicators, demo, lang, reference)
     _answers_section(document, context, lang)
     return word.to_bytes(document)
 
@@ -207,7 +211,8 @@ def _comments_section(document, context: ResponseContext, open_threads: list[dic
             line.paragraph_format.left_indent = Cm(0.6 if entry is thread else 1.2)
 
 
-def _indicators_section(document, db, context: ResponseContext, rows: list[IndicatorRow], demo: bool, lang: str) -> None:
+def _indicators_section(document, db, context: ResponseContext, rows: list[IndicatorRow], demo: bool, lang: str,
+                        reference: str | None) -> None:
     word.heading(document, t("exports.section_indicators", lang))
     if not rows:
         word.paragraph(document, t("exports.indicators_none", lang))
@@ -215,13 +220,15 @@ def _indicators_section(document, db, context: ResponseContext, rows: list[Indic
     if demo:
         word.note(document, t("exports.demo_note", lang))
     word.paragraph(document, t("exports.indicators_intro", lang))
+    word.paragraph(document, period_caption([row.period for row in rows], lang, reference=reference,
+                                            round_year=context.round["year"]), bold=True)
     area_name = area_label(context.area, lang)
     word.table(
         document,
         [t("exports.indicator", lang), area_name, t("exports.whole_country", lang), t("exports.period", lang),
          t("exports.notes", lang)],
-        [(row.name, row.value_text(row.area_value, row.area_flag, lang),
-          row.value_text(row.country_value, row.country_flag, lang), row.period, row.notes(lang)) for row in rows],
+        [(row.name, row.area_text(lang), row.value_text(row.country_value, row.country_flag, lang),
+          display_period(row.period), row.notes(lang)) for row in rows],
         widths_cm=(5.6, 2.6, 2.6, 1.8, 4.4), size=9,
     )
     sources = sorted({row.source for row in rows})
@@ -231,17 +238,19 @@ def _indicators_section(document, db, context: ResponseContext, rows: list[Indic
         word.muted(document, f"{t('exports.caveats', lang)}:")
         for caveat in caveats:
             word.muted(document, f"– {caveat}")
-    _charts(document, db, context, rows, demo, lang)
+    _charts(document, db, context, rows, demo, lang, reference)
 
 
-def _charts(document, db, context: ResponseContext, rows: list[IndicatorRow], demo: bool, lang: str) -> None:
+def _charts(document, db, context: ResponseContext, rows: list[IndicatorRow], demo: bool, lang: str,
+            reference: str | None) -> None:
     from .charts_static import Panel, trend_panels_png  # matplotlib loads only when a chart is drawn
 
     by_code = {row.code: row for row in rows}
     area_id = context.area["id"]
     panels = []
     for code in CHART_INDICATORS:
-        values = series(db, [area_id, COUNTRY], code)
+        values = [value for value in series(db, [area_id, COUNTRY], code)
+                  if reference is None or value["period"] <= reference]  # the round's figures end at its month
         area_points = [(v["period"], v["value"]) for v in values if v["region_code"] == area_id][-CHART_MONTHS:]
         if not area_points:
             continue

@@ -17,6 +17,7 @@ from yse_core.auth import User
 from yse_core.discussions import FOLLOW_UP_TEXTS, FOLLOW_UP_THEME_ID, GENERAL_NOTES, follow_ups
 from yse_core.gaps.models import SEVERITY_RANK
 from yse_core.i18n import t
+from yse_core.indicators import situation
 from yse_core.indicators.aggregate import COUNTRY
 from yse_core.indicators.catalogue import load_catalogue
 from yse_core.indicators.store import area_values
@@ -162,12 +163,23 @@ class IndicatorRow:
     is_demo: bool
     source: str
     caveat: str | None
+    kind: str = "other"  # situation.figure_kind: a partial "count" is a lower bound
+    area_low: float | None = None
+    area_high: float | None = None
+    missing: tuple[str, ...] = ()  # names of the member municipalities left out of a partial figure
 
     def value_text(self, value: float | None, flag: str, lang: str = "fi") -> str:
         """Return a value with its unit, or the reason it is missing."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return t("exports.flag_suppressed", lang) if flag == "suppressed" else "–"
         return format_value(value, self.unit, self.decimals, lang)
+
+    def area_text(self, lang: str = "fi") -> str:
+        """Return the area's value as text; a partial or suppressed count as its lower bound ("vähintään 3")."""
+        if self.kind == "count" and self.area_flag in ("partial", "suppressed"):
+            return situation.bounded_text(self.area_value, self.area_flag, self.area_low, self.unit, self.decimals,
+                                          self.kind, lang)
+        return self.value_text(self.area_value, self.area_flag, lang)
 
     def comparison(self) -> str | None:
         """'worse', 'better' or 'same' than the whole country, for rates whose direction is known.
@@ -178,6 +190,9 @@ class IndicatorRow:
             return None
         if self.area_value is None or self.country_value is None:
             return None
+        if self.area_flag == "partial" and (self.area_low is None or self.area_high is None
+                                            or self.area_low <= self.country_value <= self.area_high):
+            return None  # the missing members could reverse the comparison
         if math.isclose(self.area_value, self.country_value, rel_tol=1e-9, abs_tol=10 ** -(self.decimals + 1)):
             return "same"
         higher = self.area_value > self.country_value
@@ -187,7 +202,8 @@ class IndicatorRow:
         """Flags and the comparison with the whole country, in words."""
         parts = []
         if self.area_flag in ("partial", "suppressed"):
-            parts.append(t(f"exports.flag_{self.area_flag}", lang))
+            parts.append(situation.partial_text(self.area_flag, self.area_low, self.area_high, self.missing, self.unit,
+                                                self.decimals, self.kind, lang))
         comparison = self.comparison()
         if comparison in ("worse", "better"):
             parts.append(t(f"exports.compared_{comparison}", lang))
@@ -214,11 +230,18 @@ def questionnaire_indicator_codes(questionnaire: Questionnaire) -> list[str]:
     return [code for code in load_catalogue().codes() if code in linked]
 
 
-def indicator_rows(db: sqlite_utils.Database, area_id: str, codes: Iterable[str], lang: str = "fi") -> list[IndicatorRow]:
-    """Return the area's latest value of each code beside the whole country's value in the same period."""
+def indicator_rows(db: sqlite_utils.Database, area_id: str, codes: Iterable[str], lang: str = "fi", *,
+                   reference: str | None = None) -> list[IndicatorRow]:
+    """Return the area's value of each code beside the whole country's value in the same period.
+
+    Each code is read at its latest month at or before ``reference`` (a round's statistics month), or at its
+    latest period when None.
+    """
     catalogue = load_catalogue()
+    stored = area_values(db, area_id, codes=list(codes), reference=reference)
+    names = situation.municipality_names(db, (member for row in stored for member in row["missing_members"]))
     rows = []
-    for row in area_values(db, area_id, codes=list(codes)):
+    for row in stored:
         country = db.execute(
             "SELECT value, flag FROM indicator_values WHERE indicator_code = ? AND region_code = ? AND period = ?",
             [row["code"], COUNTRY, row["period"]],
@@ -237,7 +260,11 @@ def indicator_rows(db: sqlite_utils.Database, area_id: str, codes: Iterable[str]
             higher_is_worse=indicator.higher_is_worse,
             is_demo=row["is_demo"],
             source=t("exports.demo_note", lang) if row["is_demo"] else indicator.source,
-            caveat=indicator.caveat.get(lang) if indicator.caveat else None,
+            caveat=(row["caveat"] or {}).get(lang),  # its data figures filled in for the row's period
+            kind=situation.figure_kind(indicator),
+            area_low=row["value_low"],
+            area_high=row["value_high"],
+            missing=tuple(names[member][lang] if member in names else member for member in row["missing_members"]),
         ))
     return rows
 

@@ -29,11 +29,12 @@ from yse_core import audit
 from yse_core.auth import User
 from yse_core.db import is_demo
 from yse_core.i18n import t
+from yse_core.indicators import situation
 from yse_core.indicators.aggregate import COUNTRY
 from yse_core.indicators.catalogue import load_catalogue
-from yse_core.indicators.store import latest_period, values_for_period
+from yse_core.indicators.store import periods_as_of, values_at
 from yse_core.questionnaire import Question, Questionnaire, is_visible
-from yse_core.rounds import get_questionnaire, get_round
+from yse_core.rounds import get_questionnaire, get_round, reference_period
 
 from .content import (
     DEFAULT_DECIMALS,
@@ -98,7 +99,8 @@ def round_workbook_xlsx(db: sqlite_utils.Database, user: User, round_year: int, 
             worksheet.cell(row=1, column=column).comment = Comment(question.id, "YSE")
 
     _fill(sheet(t("exports.sheet_long", lang)), _long_headers(lang), _long_rows(questionnaire, areas, answers, round_year, lang))
-    _indicators_sheet(sheet(t("exports.sheet_indicators", lang)), db, areas, lang)
+    reference = reference_period(db, round_year)  # the round's statistics month: figures at or before it
+    periods = _indicators_sheet(sheet(t("exports.sheet_indicators", lang)), db, areas, lang, reference)
 
     points = round_discussion_points(db, round_year, user)
     _fill(sheet(t("exports.sheet_points", lang)),
@@ -123,6 +125,7 @@ def round_workbook_xlsx(db: sqlite_utils.Database, user: User, round_year: int, 
         (t("exports.info_workbook", lang, year=round_year), questionnaire.title.get(lang)),
         (t("exports.info_generated", lang), local_date(date.today().isoformat())),
         (t("exports.info_by", lang), user.display_name),
+        (situation.period_caption(periods, lang, reference=reference, round_year=round_year), ""),
         (t("exports.info_hidden_note", lang), ""),
         (t("exports.info_formula_note", lang), ""),
     ]
@@ -202,35 +205,65 @@ def _long_rows(questionnaire: Questionnaire, areas: list[dict], answers: dict[st
                    row["updated_by"], row["updated_at"]]
 
 
-def _indicators_sheet(worksheet: Worksheet, db: sqlite_utils.Database, areas: list[dict], lang: str) -> None:
+def _indicators_sheet(worksheet: Worksheet, db: sqlite_utils.Database, areas: list[dict], lang: str,
+                      reference: str | None) -> list[str]:
+    """Write the key indicators of every area, each at its latest month at or before ``reference``; return the periods.
+
+    A partial or suppressed count's cell holds its lower bound, and the flags column says "vähintään …".
+    """
     catalogue = load_catalogue()
-    columns = []  # (code, period, values by region, decimals)
+    periods = periods_as_of(db, [code for code in KEY_INDICATORS if code in catalogue], reference)
+    regions = [COUNTRY, *(area["id"] for area in areas)]
+    stored = values_at(db, regions, periods)
+    names = situation.municipality_names(db, (member for rows in stored.values() for row in rows.values()
+                                              for member in row["missing_members"]))
+    columns = []  # (indicator, period, decimals)
     for code in KEY_INDICATORS:
-        period = latest_period(db, code)
-        if code not in catalogue or period is None:
+        if code not in periods:
             continue
         indicator = catalogue.get(code)
         decimals = indicator.decimals if indicator.decimals is not None else DEFAULT_DECIMALS[indicator.unit]
-        columns.append((indicator, period, values_for_period(db, code, period), decimals))
+        columns.append((indicator, periods[code], decimals))
     units = {"percent": "%", "days": t("exports.unit_days", lang), "persons": "", "count": ""}
     headers = [t("exports.col_area_id", lang), t("exports.col_area", lang)] + [
-        f"{_with_unit(indicator.name.get(lang), units[indicator.unit])} {period}" for indicator, period, _, _ in columns
+        f"{_with_unit(indicator.name.get(lang), units[indicator.unit])} {period}" for indicator, period, _ in columns
     ] + [t("exports.col_flags", lang)]
-    regions = [(COUNTRY, t("exports.whole_country", lang))] + [(area["id"], area_label(area, lang)) for area in areas]
+    labelled = [(COUNTRY, t("exports.whole_country", lang))] + [(area["id"], area_label(area, lang)) for area in areas]
     rows = []
-    for region, name in regions:
+    for region, name in labelled:
         cells, flags = [], []
-        for indicator, _period, values, decimals in columns:
-            value, flag = values.get(region, (None, "suppressed"))
-            cells.append(round(value, decimals) if value is not None else None)
-            if flag in ("partial", "suppressed"):
-                flags.append(f"{indicator.name.get(lang)}: {t('exports.flag_' + flag, lang)}")
+        for indicator, _period, decimals in columns:
+            row = stored.get(region, {}).get(indicator.code)
+            cell, note = _indicator_cell(indicator, row, decimals, names, lang)
+            cells.append(cell)
+            if note:
+                flags.append(f"{indicator.name.get(lang)}: {note}")
         rows.append([region, name, *cells, "; ".join(flags)])
     _fill(worksheet, headers, rows, freeze="C2", header_height=60)
-    for offset, (_indicator, _period, _values, decimals) in enumerate(columns, start=3):
+    for offset, (_indicator, _period, decimals) in enumerate(columns, start=3):
         number_format = "0" if decimals == 0 else "0." + "0" * decimals
         for (cell,) in worksheet.iter_rows(min_row=2, min_col=offset, max_col=offset):
             cell.number_format = number_format
+    return list(periods.values())
+
+
+def _indicator_cell(indicator, row: dict | None, decimals: int, names: dict[str, dict[str, str]],
+                    lang: str) -> tuple[float | None, str]:
+    """Return one figure's cell (a number, a count's lower bound when partial) and its note ("" when exact)."""
+    if row is None:
+        return None, t("exports.flag_suppressed", lang)
+    value, flag = row["value"], row["flag"]
+    kind = situation.figure_kind(indicator)
+    if flag not in ("partial", "suppressed"):
+        return (round(value, decimals) if value is not None else None), ""
+    missing = [names[member][lang] if member in names else member for member in row["missing_members"]]
+    note = situation.partial_text(flag, row["value_low"], row["value_high"], missing, indicator.unit, decimals, kind, lang)
+    if kind == "count":
+        bound = situation.lower_bound(value, flag, row["value_low"])
+        if bound is not None:
+            note = situation.bounded_text(value, flag, row["value_low"], indicator.unit, decimals, kind, lang) + f" ({note})"
+        return (round(bound, decimals) if bound is not None else None), note
+    return (round(value, decimals) if value is not None else None), note
 
 
 def _with_unit(name: str, unit: str) -> str:

@@ -30,7 +30,8 @@ from yse_core.i18n import t
 
 from .aggregate import COUNTRY, previous_period, round_half_up
 from .catalogue import Catalogue, Indicator, load_catalogue
-from .store import DEMO_SOURCE
+from .caveats import caveat_texts
+from .store import DEMO_SOURCE, values_at
 
 # The key indicators in display order; a tuple means "the first of these codes that has data".
 KEY_INDICATORS: tuple[str | tuple[str, ...], ...] = (
@@ -117,14 +118,19 @@ def _area_values(db: sqlite_utils.Database, code: str, period: str) -> dict[str,
     return {region: value for region, value in rows}
 
 
-def peer_group(db: sqlite_utils.Database, area_id: str, n: int = PEER_GROUP_SIZE, period: str | None = None) -> list[str]:
-    """Return the ids of the ``n`` areas most similar by labour-force size and unemployment rate (rule above)."""
+def peer_group(db: sqlite_utils.Database, area_id: str, n: int = PEER_GROUP_SIZE, period: str | None = None, *,
+               reference: str | None = None) -> list[str]:
+    """Return the ids of the ``n`` areas most similar by labour-force size and unemployment rate (rule above).
+
+    Without ``period`` the month is the latest with both figures, at or before ``reference`` when given.
+    """
     if period is None:
+        cap = " AND length(period) = 7 AND period <= ?" if reference else ""
         row = db.execute(
             f"""SELECT MAX(period) FROM indicator_values WHERE indicator_code = ? AND region_code = ?
-                AND value IS NOT NULL AND period IN (SELECT period FROM indicator_values WHERE region_code = ?
+                AND value IS NOT NULL{cap} AND period IN (SELECT period FROM indicator_values WHERE region_code = ?
                 AND indicator_code IN ({', '.join('?' for _ in RATE_CODES)}) AND value IS NOT NULL)""",
-            [LABOUR_FORCE, area_id, area_id, *RATE_CODES],
+            [LABOUR_FORCE, area_id, *([reference] if reference else []), area_id, *RATE_CODES],
         ).fetchone()
         period = row[0]
     if period is None:
@@ -218,20 +224,23 @@ def group_value(code: str, regions: Sequence[str], period: str, values: Values,
 # --- figures ----------------------------------------------------------------------------------
 
 
-def _latest_periods(db: sqlite_utils.Database, region: str, codes: Sequence[str]) -> dict[str, str]:
+def _latest_periods(db: sqlite_utils.Database, region: str, codes: Sequence[str],
+                    reference: str | None = None) -> dict[str, str]:
+    """Code → the region's latest period of it; with ``reference``, the latest month at or before it."""
     if not codes:
         return {}
+    cap = " AND length(period) = 7 AND period <= ?" if reference else ""
     rows = db.execute(
         f"SELECT indicator_code, MAX(period) FROM indicator_values WHERE region_code = ? "
-        f"AND indicator_code IN ({', '.join('?' for _ in codes)}) GROUP BY indicator_code",
-        [region, *codes],
+        f"AND indicator_code IN ({', '.join('?' for _ in codes)}){cap} GROUP BY indicator_code",
+        [region, *codes, *([reference] if reference else [])],
     )
     return dict(rows.fetchall())
 
 
-def _key_codes(db: sqlite_utils.Database, area_id: str) -> list[str]:
+def _key_codes(db: sqlite_utils.Database, area_id: str, reference: str | None = None) -> list[str]:
     wanted = [code for entry in KEY_INDICATORS for code in (entry if isinstance(entry, tuple) else (entry,))]
-    present = _latest_periods(db, area_id, wanted)
+    present = _latest_periods(db, area_id, wanted, reference)
     codes = []
     for entry in KEY_INDICATORS:
         options = entry if isinstance(entry, tuple) else (entry,)
@@ -241,20 +250,49 @@ def _key_codes(db: sqlite_utils.Database, area_id: str) -> list[str]:
     return codes
 
 
+def municipality_names(db: sqlite_utils.Database, codes: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Municipality code → its name in fi, sv and en (Finnish in English); unknown codes are left out."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = db.execute(f"SELECT code, name_fi, name_sv FROM municipalities WHERE code IN ({', '.join('?' for _ in wanted)})",
+                      wanted)
+    return {code: {"fi": name_fi, "sv": name_sv or name_fi, "en": name_fi} for code, name_fi, name_sv in rows}
+
+
+def figure_kind(indicator: Indicator) -> str:
+    """How a partial figure is read: "count" (a sum of people or cases, a lower bound), "ratio" or "other"."""
+    if indicator.denominator:
+        return "ratio"
+    if indicator.unit in ("persons", "count") and not indicator.yoy_of:
+        return "count"
+    return "other"
+
+
 def _figures(db: sqlite_utils.Database, area: dict, codes: Sequence[str], period: str | None,
-             peers: Sequence[str]) -> list[dict]:
+             peers: Sequence[str], reference: str | None = None) -> list[dict]:
     catalogue = load_catalogue()
     codes = [code for code in dict.fromkeys(codes) if code in catalogue]
-    periods = {code: period for code in codes} if period else _latest_periods(db, area["id"], codes)
+    periods = {code: period for code in codes} if period else _latest_periods(db, area["id"], codes, reference)
     wanted_periods = {p for p in periods.values()} | {previous_period(p) for p in periods.values()}
     values = _load(db, _referenced(catalogue, codes), [area["id"], COUNTRY, *peers], wanted_periods)
+    stored = values_at(db, [area["id"]], periods).get(area["id"], {})  # the bounds and missing members
+    names = municipality_names(db, (member for row in stored.values() for member in row["missing_members"]))
     figures = []
     for code in codes:
         at = periods.get(code)
         own = values.get((code, area["id"], at)) if at else None
         if own is None:
             continue  # no data for this code: skipped, not shown as zero
-        figures.append(_figure(catalogue.get(code), area, at, own, peers, values, catalogue))
+        figure = _figure(catalogue.get(code), area, at, own, peers, values, catalogue)
+        figure["caveat"] = caveat_texts(db, code, at)  # with the figures of its own period filled in
+        row = stored.get(code, {})
+        figure.update(
+            area_low=row.get("value_low"), area_high=row.get("value_high"), reference=reference,
+            missing_members=[names.get(member, {"fi": member, "sv": member, "en": member})
+                             for member in row.get("missing_members", [])],
+        )
+        figures.append(figure)
     return figures
 
 
@@ -264,8 +302,8 @@ def _figure(indicator: Indicator, area: dict, period: str, own: tuple, peers: Se
     value, flag, is_demo = own
     country = values.get((code, COUNTRY, period), (None, None, False))
     before = values.get((code, area["id"], previous_period(period)), (None, None, False))
-    change = None
-    if indicator.yoy_of is None and value is not None and before[0] is not None:
+    change = None  # a partial figure's members may differ from a year earlier: no change is computed from it
+    if indicator.yoy_of is None and value is not None and before[0] is not None and "partial" not in (flag, before[1]):
         change = round_half_up(value - before[0], indicator.decimals if indicator.decimals is not None else 0)
     peer = group_value(code, peers, period, values, catalogue)
     demo = is_demo or country[2] or peer["is_demo"]
@@ -279,6 +317,7 @@ def _figure(indicator: Indicator, area: dict, period: str, own: tuple, peers: Se
         "decimals": indicator.decimals,
         "higher_is_worse": indicator.higher_is_worse,
         "is_change": indicator.yoy_of is not None,
+        "kind": figure_kind(indicator),
         "period": period,
         "area_value": value,
         "area_flag": flag,
@@ -301,16 +340,24 @@ def _figure(indicator: Indicator, area: dict, period: str, own: tuple, peers: Se
 
 
 def key_figures(db: sqlite_utils.Database, area_id: str, period: str | None = None,
-                peers: Sequence[str] | None = None) -> list[dict]:
-    """Return the key indicators of an area (latest period unless given) with whole-country and peer values."""
+                peers: Sequence[str] | None = None, *, reference: str | None = None) -> list[dict]:
+    """Return the key indicators of an area with whole-country and peer values.
+
+    Each code is read at ``period`` if given, else at its latest month at or before ``reference`` (a round's
+    statistics month), else at its latest period.
+    """
     area = get_area(db, area_id)
-    peers = peer_group(db, area_id) if peers is None else list(peers)
-    return _figures(db, area, _key_codes(db, area_id), period, peers)
+    peers = peer_group(db, area_id, reference=reference) if peers is None else list(peers)
+    return _figures(db, area, _key_codes(db, area_id, reference), period, peers, reference)
 
 
-def theme_figures(db: sqlite_utils.Database, area_id: str, codes: Iterable[str], period: str | None = None) -> list[dict]:
-    """Return a theme's indicators for an area and the whole country (no peer group), skipping codes without data."""
-    return _figures(db, get_area(db, area_id), list(codes), period, peers=[])
+def theme_figures(db: sqlite_utils.Database, area_id: str, codes: Iterable[str], period: str | None = None, *,
+                  reference: str | None = None) -> list[dict]:
+    """Return a theme's indicators for an area and the whole country (no peer group), skipping codes without data.
+
+    Periods are chosen as in ``key_figures``.
+    """
+    return _figures(db, get_area(db, area_id), list(codes), period, peers=[], reference=reference)
 
 
 def trend(db: sqlite_utils.Database, area_id: str, code: str, peers: Sequence[str] = ()) -> list[dict]:
@@ -397,6 +444,84 @@ def format_value(value: float | None, unit: str, decimals: int | None, lang: str
     return f"{text} {t(f'situation.suffix.{unit}', lang)}"
 
 
+def lower_bound(value: float | None, flag: str, low: float | None) -> float | None:
+    """Return the least a partial or suppressed count can be: its stored bound, else (older imports) its known part."""
+    if low is not None:
+        return low
+    return value if flag == "partial" else None
+
+
+def bounded_text(value: float | None, flag: str, low: float | None, unit: str, decimals: int | None, kind: str,
+                 lang: str, *, signed: bool = False) -> str:
+    """Return a value as text; a partial or suppressed count as its lower bound ("vähintään 3"), never a bare 0.
+
+    ``low`` is the stored lower bound; without one (older imports) a partial count's known part is the bound.
+    """
+    if kind == "count" and flag in ("partial", "suppressed"):
+        bound = lower_bound(value, flag, low)
+        if bound is None:
+            return format_number(None, decimals, lang)
+        return t("situation.at_least", lang, value=format_value(bound, unit, decimals, lang))
+    return format_value(value, unit, decimals, lang, signed=signed)
+
+
+def partial_text(flag: str | None, low: float | None, high: float | None, missing: Sequence[str], unit: str,
+                 decimals: int | None, kind: str, lang: str) -> str:
+    """Return why a figure is partial or suppressed: the missing members by name and, for a rate, its true range.
+
+    E.g. "osittainen: Hyvinkää puuttuu; todellinen arvo 8,4–15,2 %"; empty for an exact figure.
+    """
+    if flag not in ("partial", "suppressed"):
+        return ""
+    if missing:
+        key = f"situation.{flag}_missing" + ("_many" if len(missing) > 1 else "")
+        parts = [t(key, lang, names=", ".join(missing))]
+    else:
+        parts = [t(f"situation.flag.{flag}", lang)]
+    if kind != "count" and low is not None and high is not None:
+        span = f"{format_number(low, decimals, lang)}–{format_value(high, unit, decimals, lang)}"
+        parts.append(t("situation.true_range", lang, range=span))
+    return "; ".join(parts)
+
+
+def area_text(figure: Mapping, lang: str) -> str:
+    """Return the area's value of a figure as text (a partial count as "vähintään …", see ``bounded_text``)."""
+    return bounded_text(figure["area_value"], figure["area_flag"], figure.get("area_low"), figure["unit"],
+                        figure["decimals"], figure.get("kind", "other"), lang, signed=figure["is_change"])
+
+
+def notes_text(figure: Mapping, lang: str) -> str:
+    """Return a figure's flags as words, a partial figure's missing members and true range spelled out."""
+    flags = list(figure["flags"])
+    cut = next((flag for flag in ("partial", "suppressed") if flag in flags), None)
+    names = [member.get(lang) or member["fi"] for member in figure.get("missing_members", [])]
+    parts = [partial_text(cut, figure.get("area_low"), figure.get("area_high"), names, figure["unit"],
+                          figure["decimals"], figure.get("kind", "other"), lang)] if cut else []
+    parts += [t(f"situation.flag.{flag}", lang) for flag in flags if flag not in ("partial", "suppressed")]
+    return "; ".join(parts)
+
+
+def period_caption(periods: Iterable[str | None], lang: str, *, reference: str | None = None,
+                   round_year: int | None = None) -> str:
+    """Return the statistics month figures are read at: "Tilastokuukausi 06/2026 (kierroksen 2025 viitekuukausi)".
+
+    Without a round's ``reference`` the month is the latest of ``periods`` ("the latest available"). When one
+    of ``periods`` is earlier, the text says a figure without a value for the month shows its latest before it.
+    Empty when there is no month at all.
+    """
+    shown = sorted({period for period in periods if period})
+    month = reference or (shown[-1] if shown else None)
+    if month is None:
+        return ""
+    if reference and round_year is not None:
+        text = t("situation.month_round", lang, month=display_period(month), year=round_year)
+    else:
+        text = t("situation.month_latest", lang, month=display_period(month))
+    if shown and shown[0] < month:
+        text += " " + t("situation.month_older", lang)
+    return text
+
+
 def indicator_name(code: str, lang: str) -> str:
     """Return an indicator's name in a language."""
     return load_catalogue().get(code).name.get(lang)
@@ -416,8 +541,7 @@ def key_figures_table(figures: Sequence[Mapping], lang: str) -> pd.DataFrame:
         change_unit = figure["change_unit"]
         rows.append({
             t("situation.col.indicator", lang): figure["name"].get(lang) or figure["name"]["fi"],
-            t("situation.col.area", lang): format_value(figure["area_value"], figure["unit"], figure["decimals"], lang,
-                                                        signed=figure["is_change"]),
+            t("situation.col.area", lang): area_text(figure, lang),
             t("situation.col.country", lang): format_value(figure["country_value"], figure["unit"], figure["decimals"],
                                                            lang, signed=figure["is_change"]),
             t("situation.col.peers", lang): _peer_text(figure, lang),
@@ -425,22 +549,31 @@ def key_figures_table(figures: Sequence[Mapping], lang: str) -> pd.DataFrame:
                                                           signed=True),
             t("situation.col.period", lang): display_period(figure["period"]),
             t("situation.col.source", lang): source_text(figure, lang),
-            t("situation.col.flags", lang): flags_text(figure["flags"], lang),
+            t("situation.col.flags", lang): notes_text(figure, lang),
         })
     return pd.DataFrame(rows)
 
 
-def theme_table(figures: Sequence[Mapping], lang: str) -> pd.DataFrame:
-    """Return a theme's indicators as a compact display table: indicator | area | whole country | period | flags."""
+def theme_table(figures: Sequence[Mapping], lang: str, *, notes: bool = True) -> pd.DataFrame:
+    """Return a theme's indicators as a compact display table: indicator | area | whole country | period | flags.
+
+    ``notes=False`` leaves the flags out, for a narrow panel that lists ``partial_notes`` below the table.
+    """
     return pd.DataFrame([{
         t("situation.col.indicator", lang): figure["name"].get(lang) or figure["name"]["fi"],
-        t("situation.col.area", lang): format_value(figure["area_value"], figure["unit"], figure["decimals"], lang,
-                                                    signed=figure["is_change"]),
+        t("situation.col.area", lang): area_text(figure, lang),
         t("situation.col.country", lang): format_value(figure["country_value"], figure["unit"], figure["decimals"], lang,
                                                        signed=figure["is_change"]),
         t("situation.col.period", lang): display_period(figure["period"]),
-        t("situation.col.flags", lang): flags_text(figure["flags"], lang),
+        **({t("situation.col.flags", lang): notes_text(figure, lang)} if notes else {}),
     } for figure in figures])
+
+
+def partial_notes(figures: Iterable[Mapping], lang: str) -> list[tuple[str, str]]:
+    """Return (indicator name, what is missing) for the partial or suppressed figures, as ``notes_text`` says it."""
+    return [(figure["name"].get(lang) or figure["name"]["fi"], notes_text({**figure, "flags": [
+                flag for flag in figure["flags"] if flag in ("partial", "suppressed")]}, lang))
+            for figure in figures if {"partial", "suppressed"} & set(figure["flags"])]
 
 
 def source_text(figure: Mapping, lang: str) -> str:
@@ -467,10 +600,13 @@ __all__ = [
     "KEY_INDICATORS",
     "PEER_GROUP_SIZE",
     "area_ranking",
+    "area_text",
+    "bounded_text",
     "caveats",
     "country_value",
     "data_version",
     "display_period",
+    "figure_kind",
     "flags_text",
     "format_number",
     "format_value",
@@ -478,7 +614,13 @@ __all__ = [
     "indicator_name",
     "key_figures",
     "key_figures_table",
+    "lower_bound",
+    "municipality_names",
+    "notes_text",
+    "partial_notes",
+    "partial_text",
     "peer_group",
+    "period_caption",
     "source_text",
     "theme_figures",
     "theme_table",
