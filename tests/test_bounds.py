@@ -19,7 +19,7 @@ from yse_core.indicators.catalogue import load_catalogue
 from yse_core.indicators.parsers import Record, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_FILE = ROOT.parent / "shared" / "data" / "statfin-12r5-kunnat-2026M06.json"
+REAL_FILE = ROOT / "tests" / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"  # the real export, copied
 CATALOGUE = load_catalogue()
 RATES = ("TYOTOSUUS", "PITKAAIKAISTYOTTOMAT_SHARE", "TYOTTOMAT25_SHARE", "TYOTTOMATULK_SHARE", "AKTIVOINTIASTE")
 

@@ -23,7 +23,7 @@ from yse_core.indicators.store import import_file
 from yse_core.questionnaire import load_questionnaire
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_FILE = ROOT.parent / "shared" / "data" / "statfin-12r5-kunnat-2026M06.json"
+REAL_FILE = ROOT / "tests" / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"  # the real export, copied
 QUESTIONNAIRE = load_questionnaire(ROOT / "questionnaires" / "yse-2025.yaml")
 RULES = shipped_rules()
 AREA = {"id": "pieni", "name_fi": "Pieni alue", "name_sv": "Litet område", "uusimaa": False}
