@@ -206,7 +206,8 @@ class _FigureReader:
             country_value_year_ago=country_before_value,
             areas=self.areas.get(code, ()),
             source=(row or {}).get("source") or indicator.source,
-            computed=indicator.is_computed or bool(row and row.get("import_format") not in (None, "csv", "xlsx")),
+            # store.computed_method decides, as for the CLI; a figure not stored is computed when the catalogue says so
+            computed=bool(row["computed"]) if row else indicator.is_computed,
             membership_verified=self.verified.get(area_id),
         )
 

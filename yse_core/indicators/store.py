@@ -464,6 +464,18 @@ def _given_by_import(db: sqlite_utils.Database, import_ids: Iterable[int | None]
             for import_id, given in rows if given is not None}
 
 
+def _mark_computed(db: sqlite_utils.Database, catalogue: Catalogue, rows: list[dict]) -> None:
+    """Add ``computed_method`` and ``computed`` to stored rows (each with code, region_code, region_level,
+    import_id and import_format): the one place that decides whether the portal computed a figure."""
+    given = _given_by_import(db, (row["import_id"] for row in rows))
+    for row in rows:
+        recorded = given.get(row["import_id"])
+        row["computed_method"] = computed_method(
+            catalogue.get(row["code"]), row["region_level"],
+            None if recorded is None else row["code"] in recorded.get(row["region_code"], ()), row["import_format"])
+        row["computed"] = row["computed_method"] is not None
+
+
 def _metadata(catalogue: Catalogue, code: str, period: str) -> dict:
     indicator = catalogue.get(code)
     rule = indicator.deadline_rule_for(period)
@@ -515,17 +527,12 @@ def area_values(
     order = {code: position for position, code in enumerate(catalogue.codes())}
     rows = [row for row in db.query(sql, params) if row["code"] in order]
     rows.sort(key=lambda row: order[row["code"]])
-    given = _given_by_import(db, (row["import_id"] for row in rows))
+    _mark_computed(db, catalogue, rows)
     for row in rows:
         row["is_demo"] = bool(row["is_demo"])
         row["missing_members"] = row["missing_members"].split(",") if row["missing_members"] else []
         row.update(_metadata(catalogue, row["code"], row["period"]))
         row["caveat"] = caveat_texts(db, row["code"], row["period"])
-        recorded = given.get(row["import_id"])
-        row["computed_method"] = computed_method(
-            catalogue.get(row["code"]), row["region_level"],
-            None if recorded is None else row["code"] in recorded.get(row["region_code"], ()), row["import_format"])
-        row["computed"] = row["computed_method"] is not None
         if row["is_demo"]:
             row["data_source"] = DEMO_SOURCE
     return rows
@@ -570,31 +577,37 @@ def values_at(
 
     A row has ``period``, ``value``, ``flag``, ``is_demo``, ``value_low``/``value_high`` (bounds of the true
     value of a partial or suppressed figure, None when exact or unknown), ``missing_members`` (a list of the
-    member municipality codes left out), ``source``, ``data_updated``, ``file_name`` and ``import_format``.
+    member municipality codes left out), ``source``, ``data_updated``, ``file_name``, ``import_format`` and
+    ``computed``/``computed_method`` (``computed_method``: whether the portal computed it, and how).
     """
+    catalogue = load_catalogue()
     regions = list(dict.fromkeys(region_codes))
     result: dict[str, dict[str, dict]] = {}
     if not regions or not periods_by_code:
         return result
     pairs = list(periods_by_code.items())
     region_marks = ", ".join("?" for _ in regions)
+    rows: list[dict] = []
     for start in range(0, len(pairs), 200):
         chunk = pairs[start : start + 200]
         pair_sql = " OR ".join("(v.indicator_code = ? AND v.period = ?)" for _ in chunk)
         params = [item for pair in chunk for item in pair] + regions
         for row in db.query(
-            f"""SELECT v.indicator_code AS code, v.region_code, v.period, v.value, v.flag, v.is_demo,
-                       v.value_low, v.value_high, v.missing_members, i.source, i.data_updated, i.file_name,
-                       i.format AS import_format
+            f"""SELECT v.indicator_code AS code, v.region_code, v.region_level, v.period, v.value, v.flag,
+                       v.is_demo, v.import_id, v.value_low, v.value_high, v.missing_members, i.source,
+                       i.data_updated, i.file_name, i.format AS import_format
                 FROM indicator_values v LEFT JOIN imports i ON i.id = v.import_id
                 WHERE ({pair_sql}) AND v.region_code IN ({region_marks})""",
             params,
         ):
-            row["is_demo"] = bool(row["is_demo"])
-            row["missing_members"] = row["missing_members"].split(",") if row["missing_members"] else []
-            if row["is_demo"]:
-                row["source"] = DEMO_SOURCE
-            result.setdefault(row.pop("region_code"), {})[row["code"]] = row
+            rows.append(row)
+    _mark_computed(db, catalogue, [row for row in rows if row["code"] in catalogue])
+    for row in rows:
+        row["is_demo"] = bool(row["is_demo"])
+        row["missing_members"] = row["missing_members"].split(",") if row["missing_members"] else []
+        if row["is_demo"]:
+            row["source"] = DEMO_SOURCE
+        result.setdefault(row.pop("region_code"), {})[row["code"]] = row
     return result
 
 
