@@ -32,7 +32,7 @@ test: $(VENV)/.dev
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.dev
-	$(PY) -m tests.bench
+	$(PY) -m tools.bench
 
 clean-db:
 	rm -f $(DB) $(DB)-wal $(DB)-shm

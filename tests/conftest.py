@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.portal_server import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
 from yse_core.db import open_db
 from yse_core.setup import init_database
 
-from .portal_server import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
-
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ROOT", "Server"]  # tests and load scripts import these from here
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ROOT", "Server"]  # the tests import these from here (the tools import tools.portal_server)
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.browser_helpers import login, radio_group, settle
 from yse_core import auth
 from yse_core.db import open_db
 from yse_core.responses import get_response_row, load_answers
 
-from .browser_helpers import login, radio_group, settle
 from .conftest import ROOT, Server
 
 pytestmark = pytest.mark.browser

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.apptest_helpers import logged_in_app, titles
 from yse_core import auth, comments, compare, discussions, exports, offline, responses
 from yse_core.errors import PermissionDenied, YseError
 from yse_core.gaps import service as gaps_service
 from yse_core.i18n import t as translate
-
-from .apptest_helpers import logged_in_app, titles
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2025

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.browser_helpers import login, open_theme, radio_group, settle
 from yse_core import auth
 from yse_core.db import open_db
 from yse_core.questionnaire import validate_answer
 from yse_core.responses import get_response_row, load_answers, load_context, save_answer
-
-from .browser_helpers import login, open_theme, radio_group, settle
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Twenty real browser sessions answering at once against one `streamlit run` (the driver is tests/load_browsers.py).
+"""Twenty real browser sessions answering at once against one `streamlit run` (the driver is tools/load_browsers.py).
 
 One run serves the five tests below: the run takes a few minutes on two CPUs, and each test reads one
 kind of outcome from it. Latency figures are printed and written to bench-results/browser-load-test.json,
@@ -13,9 +13,8 @@ import shutil
 
 import pytest
 
+from tools import load_browsers
 from yse_core.db import open_db
-
-from . import load_browsers
 
 # Part of make test (about three to four minutes of 21 Chromium pages on two CPUs); YSE_BROWSER_LOAD=0 skips it
 # for a quick local run.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tools.apptest_helpers import logged_in_app
 from yse_core.db import open_db
 
-from .apptest_helpers import logged_in_app
 from .test_foundation import run_cli
 
 REAL_FILE = Path(__file__).parent / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"

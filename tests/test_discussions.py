@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.apptest_helpers import logged_in_app
 from yse_core import auth
 from yse_core.audit import events
 from yse_core.db import open_db
@@ -28,8 +29,6 @@ from yse_core.errors import AnswerError, PermissionDenied
 from yse_core.questionnaire import Questionnaire, validate_answer
 from yse_core.responses import get_response_row, save_answer
 from yse_core.rounds import get_questionnaire, open_round, register_questionnaire
-
-from .apptest_helpers import logged_in_app
 
 ROOT = Path(__file__).resolve().parent.parent
 YSE_2026 = ROOT / "questionnaires" / "yse-2026.yaml"

@@ -12,7 +12,7 @@ import docx
 import openpyxl
 import pytest
 
-from tests.apptest_helpers import logged_in_app
+from tools.apptest_helpers import logged_in_app
 from yse_core import audit, auth, discussions, responses
 from yse_core.comments import add_comment
 from yse_core.db import open_db

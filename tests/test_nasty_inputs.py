@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from tests.apptest_helpers import logged_in_app
+from tools.apptest_helpers import logged_in_app
 from ui.questionnaire_form import widget_key
 from yse_core import auth, responses
 from yse_core.db import open_db

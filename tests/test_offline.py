@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from tests.apptest_helpers import logged_in_app
+from tools.apptest_helpers import logged_in_app
 from yse_core import audit
 from yse_core.auth import get_user
 from yse_core.errors import AnswerError, PermissionDenied

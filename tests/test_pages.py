@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tools.apptest_helpers import logged_in_app, titles
 from yse_core import audit, auth
 from yse_core.db import open_db
 from yse_core.responses import get_response_row, load_answers
-
-from .apptest_helpers import logged_in_app, titles
 
 RESPONDENT_PAGES = {"pages/area_home.py": "Helsingin kaupunki", "pages/questionnaire.py": "YSE-keskustelut 2025: ennakkokysely"}
 REVIEWER_PAGES = {"pages/round_overview.py": "Kierroksen yleiskuva", "pages/area_view.py": None}
@@ -32,7 +31,7 @@ def test_login_page_says_it_is_a_demo_and_names_the_accounts(demo_db_path):
 
     from streamlit.testing.v1 import AppTest
 
-    from .apptest_helpers import APP
+    from tools.apptest_helpers import APP
 
     os.environ["YSE_DB"] = str(demo_db_path)
     app = AppTest.from_file(APP, default_timeout=60)
@@ -217,7 +216,7 @@ def test_five_wrong_passwords_in_the_form_lock_the_account_and_the_right_one_is_
     """The login form's callback (ui/login.py) counts failures in the database and locks at the fifth."""
     from streamlit.testing.v1 import AppTest
 
-    from .apptest_helpers import APP
+    from tools.apptest_helpers import APP
 
     os.environ["YSE_DB"] = str(demo_db_path)
     app = AppTest.from_file(APP, default_timeout=60)

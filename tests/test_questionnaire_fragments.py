@@ -3,15 +3,15 @@
 Each simple question is its own fragment inside the theme-body fragment: editing an answer reruns that
 question only, and its callback reruns the body when the edit moved the progress, showed or hid a
 question, or changed a discussion point. AppTest always reruns the whole app, so these tests send the
-fragment rerun themselves (tests/apptest_fragments.py), as the browser does.
+fragment rerun themselves (tools/apptest_fragments.py), as the browser does.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.apptest_fragments import fragment_called_with, fragment_reruns
-from tests.apptest_helpers import logged_in_app
+from tools.apptest_fragments import fragment_called_with, fragment_reruns
+from tools.apptest_helpers import logged_in_app
 from yse_core import auth
 from yse_core.db import open_db
 from yse_core.responses import get_response_row, load_answers

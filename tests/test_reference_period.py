@@ -10,8 +10,8 @@ import docx
 import openpyxl
 import pytest
 
-from tests.apptest_helpers import logged_in_app
 from tests.statfin_files import statfin_copy
+from tools.apptest_helpers import logged_in_app
 from yse_core import auth, rounds
 from yse_core.db import open_db, transaction
 from yse_core.exports import briefing_docx, round_workbook_xlsx

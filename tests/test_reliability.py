@@ -1,7 +1,7 @@
 """Reliability on real SQLite files: concurrent saves from many processes, a killed writer, a read-only
 database, a full disk, a corrupt file at start, and backup/restore while someone writes.
 
-The full-size load run (45 processes × 200 edits) is ``python -m tests.load_answers``; its figures are in
+The full-size load run (45 processes × 200 edits) is ``python -m tools.load_answers``; its figures are in
 docs/reliability.md. Here a small version runs and only correctness is asserted, never timing.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import load_answers
+from tools import load_answers
 from yse_core import auth, responses
 from yse_core.db import open_db, transaction
 from yse_core.errors import DatabaseError

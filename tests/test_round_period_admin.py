@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.apptest_helpers import logged_in_app
 from ui.round_period import DEFAULT_MONTH
 from yse_core import rounds
 from yse_core.cli import main
@@ -15,8 +16,6 @@ from yse_core.demo_answers import fill_demo_answers
 from yse_core.errors import YseError
 from yse_core.i18n import t
 from yse_core.indicators.store import import_file
-
-from .apptest_helpers import logged_in_app
 
 REAL_FILE = Path(__file__).parent / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"
 

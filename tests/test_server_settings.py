@@ -15,8 +15,9 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from tools.portal_server import ROOT
+
 from .conftest import Server
-from .portal_server import ROOT
 
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
 FOREIGN_ORIGIN = "https://evil.example"

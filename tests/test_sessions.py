@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
+from tools.apptest_helpers import APP
+from tools.browser_helpers import login, settle
 from yse_core import audit, auth
 from yse_core.db import open_db
 
-from .apptest_helpers import APP
-from .browser_helpers import login, settle
 from .conftest import Server
 
 pytestmark = pytest.mark.browser

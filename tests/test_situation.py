@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest_helpers import logged_in_app, titles
+from tools.apptest_helpers import logged_in_app, titles
 from yse_core.db import open_db, transaction
 from yse_core.indicators import charts, situation
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tools.apptest_helpers import logged_in_app
 from yse_core.questionnaire import compare_versions, load_questionnaire
 
-from .apptest_helpers import logged_in_app
 from .test_questionnaire import AGREED_INDICATOR_CODES, every_text
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "questionnaires"

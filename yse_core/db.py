@@ -109,7 +109,7 @@ class transaction:  # noqa: N801 - used like a function: ``with transaction(db):
     """Run a block as one write transaction (BEGIN IMMEDIATE); nested blocks use savepoints.
 
     A class rather than a generator context manager: every answer save runs in one, and the generator's
-    machinery cost about a tenth of a raw insert's time (tests/save_split.py).
+    machinery cost about a tenth of a raw insert's time (tools/save_split.py).
     """
 
     __slots__ = ("db", "_nested")

@@ -1,7 +1,7 @@
 """A deterministic demo dataset: monthly 2023-01…2025-12 figures for every area and the whole country.
 
 ``generate_demo(areas, months=...)`` also gives earlier months (the benchmark's ten-year scale database,
-``tests/scale_data.py``): trends then run backwards from 2023 and are clamped where they would leave a
+``tools/scale_data.py``): trends then run backwards from 2023 and are clamped where they would leave a
 plausible range; the 2023-01…2025-12 default is unchanged.
 
 DEMO DATA — NOT OFFICIAL STATISTICS. Magnitudes follow ``domain/FACTS.md`` §5: Helsinki about 50,000

@@ -31,7 +31,7 @@ with ``validate_answer``, then written with its history row, response version an
 ``save_answer`` would, one transaction per round. Earlier rounds' submissions are set directly too, with
 dates in their own year, after ``missing_required`` confirms the response could have been submitted.
 
-Run ``python -m tests.scale_data PATH [--factor N] [--years N]``; the bench (``tests/bench.py``) builds one
+Run ``python -m tools.scale_data PATH [--factor N] [--years N]``; the bench (``tools/bench.py``) builds one
 per run. At factor 10: 80-90 s of CPU (minutes of wall time on a busy two-core machine), 470-480 MB.
 """
 
@@ -358,7 +358,7 @@ def describe(path: str | Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.scale_data", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.scale_data", description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, help="the database file to create (must not exist)")
     parser.add_argument("--factor", type=int, default=10, help="areas = 45 × factor (default 10)")
     parser.add_argument("--years", type=int, default=YEARS_OF_STATISTICS, help="years of monthly statistics (default 10)")

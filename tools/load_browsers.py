@@ -1,9 +1,9 @@
 """Load test in real browsers: 20 Chromium sessions answer the questionnaire at once against one `streamlit run`.
 
-Run:  python -m tests.load_browsers [--areas 20] [--json bench-results/browser-load.json]
+Run:  python -m tools.load_browsers [--areas 20] [--json bench-results/browser-load.json]
 
 Everything is real: a fresh demo database file (without the invented answers, so every area starts
-empty), one `streamlit run app.py` (``tests.portal_server.Server``, as in the browser tests), logins
+empty), one `streamlit run app.py` (``tools.portal_server.Server``, as in the browser tests), logins
 through the real form with bcrypt passwords, and headless system Chromium. Each of ``--areas`` areas gets one session logged in
 as ``demo-<area>``; the first area also gets a second respondent account, added through
 ``yse_core.auth`` before the server starts, so there are ``--areas`` + 1 browser sessions. All of
@@ -686,7 +686,7 @@ async def drive(base_url: str, plan: Plan, server_pid: int) -> dict:
     """Run every session at once in one headless Chromium; check the database while the pages are open."""
     from playwright.async_api import async_playwright
 
-    from .portal_server import CHROMIUM, CHROMIUM_ARGS
+    from tools.portal_server import CHROMIUM, CHROMIUM_ARGS
 
     plan.pair.kept = asyncio.Event()
     start = asyncio.Event()
@@ -887,7 +887,7 @@ def figures(plan: Plan, timing: dict, database_problems: dict[str, list[str]]) -
 
 def run(db_path: Path, areas: int = 20) -> dict:
     """Prepare ``db_path`` (a demo database without answers), start one server, drive the sessions, return figures."""
-    from .portal_server import Server
+    from tools.portal_server import Server
 
     began = time.perf_counter()
     plan = prepare(Path(db_path), areas)

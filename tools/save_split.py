@@ -1,4 +1,4 @@
-"""Where an answer save's time goes: ``python -m tests.save_split`` (a few seconds; figures in docs/benchmarks.md).
+"""Where an answer save's time goes: ``python -m tools.save_split`` (a few seconds; figures in docs/benchmarks.md).
 
 Times, alternating in rounds with a WAL checkpoint after each (so drift in the machine's speed hits all alike):
 a raw single-row insert; the SQL that ``yse_core.responses.save_answer`` runs, as bare sqlite3 statements

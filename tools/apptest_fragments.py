@@ -36,7 +36,7 @@ def fragment_called_with(app, predicate) -> str:
         cells = dict(zip(fragment.__code__.co_freevars, (cell.cell_contents for cell in fragment.__closure__ or ()),
                          strict=True))
         if "args" not in cells or "kwargs" not in cells:
-            raise RuntimeError("Streamlit's fragment wrapper no longer keeps its call's arguments; update tests/apptest_fragments.py")
+            raise RuntimeError("Streamlit's fragment wrapper no longer keeps its call's arguments; update tools/apptest_fragments.py")
         if any(predicate(value) for value in [*cells["args"], *cells["kwargs"].values()]):
             matches.append(fragment_id)
     if len(matches) != 1:
@@ -48,7 +48,7 @@ def fragment_called_with(app, predicate) -> str:
 def fragment_reruns(fragment_id: str) -> Iterator[None]:
     """Make every ``AppTest.run()`` inside the block a rerun of one fragment (what a widget change in it sends)."""
     if getattr(local_script_runner, "RerunData", None) is not RerunData:  # AppTest changed how it builds reruns
-        raise RuntimeError("streamlit.testing.v1.local_script_runner no longer builds RerunData; update tests/apptest_fragments.py")
+        raise RuntimeError("streamlit.testing.v1.local_script_runner no longer builds RerunData; update tools/apptest_fragments.py")
 
     def rerun_data(**fields) -> RerunData:
         return dataclasses.replace(RerunData(**fields), fragment_id_queue=[fragment_id])

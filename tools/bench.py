@@ -1,8 +1,8 @@
 """Speed and memory figures for the portal: page reruns against an empty page, saves, imports, exports, peak RSS.
 
-Run with ``make bench`` or ``python -m tests.bench [--runs N] [--quick] [--only TEXT] [--scales 1,10]
+Run with ``make bench`` or ``python -m tools.bench [--runs N] [--quick] [--only TEXT] [--scales 1,10]
 [--stock-apptest]``. Every figure is measured at demo scale ("[1×]") and at ten times the scale ("[10×]":
-450 areas, 5 rounds of 60 questions, 10 years of monthly statistics, built by ``tests/scale_data.py``),
+450 areas, 5 rounds of 60 questions, 10 years of monthly statistics, built by ``tools/scale_data.py``),
 and the portal server's peak memory is read at both. Figures are measured and reported, never asserted;
 docs/benchmarks.md says what each one means. The table goes to stdout, progress to stderr, and everything
 (with the raw samples) to ``bench-results/latest.json``.
@@ -110,7 +110,7 @@ class Bench:
     """Settings of one bench run and the databases it builds once per scale and copies for each figure.
 
     ``scale`` is the scale the current figure runs at. Database kinds: ``demo`` (demo scale:
-    ``init_database(demo=True)``; 10×: ``tests.scale_data.build_scale_database``), ``plain`` (demo scale
+    ``init_database(demo=True)``; 10×: ``tools.scale_data.build_scale_database``), ``plain`` (demo scale
     only: ``init_database(demo=False)``, areas and questionnaires, no statistics) and ``history`` (10×:
     the 10× database with its ten years of statistics re-flagged as real, i.e. as earlier imports).
     """
@@ -170,7 +170,7 @@ class Bench:
             db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copies must hold every page
             db.close()
         elif kind == "demo":
-            from tests.scale_data import build_scale_database, describe
+            from tools.scale_data import build_scale_database, describe
 
             build_scale_database(template, self.scale, progress=_progress)
             self.builds[template.name] = {"shape": describe(template)}
@@ -231,7 +231,7 @@ def bench_empty_page(bench: Bench) -> list[Result]:
 def _page_reruns(bench: Bench, name: str, username: str, script: str, db_path: Path | None = None,
                  interact: Callable[[object], None] | None = None, keep_app: bool = False) -> Result:
     """Log in through app.py, open a page and time ``run()``; ``interact(app)`` runs untimed before each."""
-    from tests.apptest_helpers import logged_in_app
+    from tools.apptest_helpers import logged_in_app
 
     if not (ROOT / script).is_file():
         return Result(name, unavailable=f"{script} does not exist yet")
@@ -278,10 +278,10 @@ def bench_questionnaire(bench: Bench) -> list[Result]:
     Each question is an ``st.fragment``, so the browser asks the server to rerun only that question when
     its answer is edited (the save runs in that rerun's callback); a change that moves the progress, the
     visible questions or a discussion point makes the callback rerun the whole page. The first figure is
-    the edit as the browser sends it (``tests/apptest_fragments.py``); the second the whole page rerun with
+    the edit as the browser sends it (``tools/apptest_fragments.py``); the second the whole page rerun with
     the same change, which is what a first answer costs.
     """
-    from tests.apptest_fragments import fragment_called_with, fragment_reruns
+    from tools.apptest_fragments import fragment_called_with, fragment_reruns
 
     db_path = bench.fresh_db("questionnaire")
     response_id, _, first_version = _stored_answer(db_path, "demo-helsinki", "helsinki")
@@ -499,7 +499,7 @@ def bench_portal_memory(bench: Bench) -> list[Result]:
     missing = _browser_missing()
     if missing:
         return [Result(name, unavailable=missing, page_rerun=False, unit="MB")]
-    from tests.portal_server import Server
+    from tools.portal_server import Server
 
     db_path = bench.fresh_db("portal_memory")
     try:
@@ -528,7 +528,7 @@ def bench_portal_memory(bench: Bench) -> list[Result]:
 
 def _browser_missing() -> str | None:
     """Why the browser part cannot run here, or None."""
-    from tests.portal_server import CHROMIUM
+    from tools.portal_server import CHROMIUM
 
     if not Path(CHROMIUM).exists():
         return f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
@@ -555,8 +555,8 @@ def _visit_portal(base_url: str) -> list[dict]:
     """Drive the portal as demo-reviewer and then demo-helsinki; return each page load's time and error count."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_helpers import login, radio_group
-    from tests.portal_server import CHROMIUM, CHROMIUM_ARGS
+    from tools.browser_helpers import login, radio_group
+    from tools.portal_server import CHROMIUM, CHROMIUM_ARGS
 
     visits: list[dict] = []
     with sync_playwright() as playwright:
@@ -778,7 +778,7 @@ def _configure_streamlit() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=None, help="timed runs per figure (default 30; 5 with --quick)")
     parser.add_argument("--quick", action="store_true", help="a smoke check: few runs, one import")
     parser.add_argument("--stock-apptest", action="store_true",

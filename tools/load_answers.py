@@ -1,6 +1,6 @@
 """Load test: many separate processes saving answers through the real ``save_answer`` at once.
 
-Run:  python -m tests.load_answers --db PATH [--workers 45] [--edits 200] [--mode areas|same]
+Run:  python -m tools.load_answers --db PATH [--workers 45] [--edits 200] [--mode areas|same]
 
 ``--mode areas`` (default): one process per area, each logged in as that area's demo respondent
 ``demo-<area>``, alternating a scale answer and a long text; each process keeps, per question, the

@@ -1,6 +1,6 @@
 """A real `streamlit run app.py` on a free localhost port, and where to find headless Chromium.
 
-Shared by the pytest fixtures (``tests/conftest.py``) and the bench (``tests/bench.py``, which reads the
+Shared by the pytest fixtures (``tests/conftest.py``) and the bench (``tools/bench.py``, which reads the
 server's peak memory), so both start the portal the same way. Plain module: no pytest needed.
 """
 
