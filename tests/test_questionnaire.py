@@ -593,3 +593,37 @@ def test_shipped_yaml_with_a_slice_cut_out_loads_or_raises_questionnaire_error(s
         load_questionnaire_text(YSE_2025_TEXT[:start] + YSE_2025_TEXT[start + length :], "cut.yaml")
     except QuestionnaireError as error:
         assert str(error).startswith("cut.yaml")
+
+
+# --- The same precise place in every language --------------------------------------------------------
+
+SYNTAX_ERROR_LINE = YSE_2025_TEXT.splitlines().index("version: 1") + 2
+
+BROKEN_IN_EVERY_LANGUAGE = [
+    pytest.param(
+        edited("      - id: trends_process_exists\n        type: yes_no", "      - id: trends_process_exists\n        tpye: yes_no"),
+        {
+            "fi": "yse-2025.yaml: themes[0].questions[0]: tuntematon avain 'tpye', tarkoititko 'type'?",
+            "sv": "yse-2025.yaml: themes[0].questions[0]: okänd nyckel 'tpye', menade du 'type'?",
+            "en": "yse-2025.yaml: themes[0].questions[0]: unknown key 'tpye', did you mean 'type'?",
+        },
+        id="typo-in-a-key",
+    ),
+    pytest.param(
+        edited("version: 1\n", "version: 1\n\tyear: 2025\n"),
+        {
+            "fi": f"yse-2025.yaml: YAML-syntaksivirhe rivillä {SYNTAX_ERROR_LINE}, sarakkeessa 1: ",
+            "sv": f"yse-2025.yaml: YAML-syntaxfel på rad {SYNTAX_ERROR_LINE}, kolumn 1: ",
+            "en": f"yse-2025.yaml: YAML syntax error at line {SYNTAX_ERROR_LINE}, column 1: ",
+        },
+        id="yaml-syntax-error",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "beginnings"), BROKEN_IN_EVERY_LANGUAGE)
+def test_a_broken_questionnaire_names_the_same_file_line_and_field_in_every_language(text, beginnings):
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire_text(text, "yse-2025.yaml")
+    assert {lang: caught.value.message(lang)[: len(beginning)] for lang, beginning in beginnings.items()} == beginnings
+    assert str(caught.value) == caught.value.message("fi")
