@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -382,7 +383,7 @@ MALFORMED = [
 def test_malformed_questionnaire_is_refused_with_a_precise_message(text, message):
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(text, "yse-2025.yaml")
-    assert str(caught.value) == message
+    assert caught.value.message("en") == message
 
 
 def test_yaml_syntax_error_names_line_and_column():
@@ -390,20 +391,21 @@ def test_yaml_syntax_error_names_line_and_column():
     line = text.splitlines().index("\tyear: 2025") + 1
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(text, "yse-2025.yaml")
-    assert str(caught.value).startswith(f"yse-2025.yaml: YAML syntax error at line {line}, column 1: ")
+    assert caught.value.message("en").startswith(f"yse-2025.yaml: YAML syntax error at line {line}, column 1: ")
 
 
 def test_unclosed_flow_list_is_a_yaml_syntax_error_with_a_line():
     text = small("      - {id: q1, type: text, text: {fi: Kerro}, indicators: [TYOTTOMYYSASTE}\n")
-    with pytest.raises(QuestionnaireError, match=r"^yse-2025\.yaml: YAML syntax error at line 9, column \d+: "):
+    with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(text, "yse-2025.yaml")
+    assert re.match(r"^yse-2025\.yaml: YAML syntax error at line 9, column \d+: ", caught.value.message("en"))
 
 
 def test_unknown_indicator_code_is_named_when_known_codes_are_given():
     text = edited("TYOTOSUUS, LOMAUTETTU", "TYOTOSUUS_X, LOMAUTETTU")
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(text, "yse-2025.yaml", known_indicators=AGREED_INDICATOR_CODES)
-    assert str(caught.value) == "yse-2025.yaml: themes[0].indicators[4]: unknown indicator code 'TYOTOSUUS_X'"
+    assert caught.value.message("en") == "yse-2025.yaml: themes[0].indicators[4]: unknown indicator code 'TYOTOSUUS_X'"
 
 
 def test_unknown_indicator_code_is_accepted_without_known_codes():
@@ -418,14 +420,14 @@ def test_unknown_indicator_code_of_a_question_is_named():
     )
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(text, "yse-2025.yaml", known_indicators=AGREED_INDICATOR_CODES)
-    assert str(caught.value) == "yse-2025.yaml: themes[6].questions[3].indicators[0]: unknown indicator code 'KASVOKKAAT'"
+    assert caught.value.message("en") == "yse-2025.yaml: themes[6].questions[3].indicators[0]: unknown indicator code 'KASVOKKAAT'"
 
 
 def test_at_most_ten_problems_are_listed():
     questions = "".join(f"      - {{id: q{n}, type: essay, text: {{fi: Kerro}}}}\n" for n in range(12))
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text(small(questions), "many.yaml")
-    lines = str(caught.value).splitlines()
+    lines = caught.value.message("en").splitlines()
     assert lines[0] == "many.yaml: 12 problems:"
     assert lines[1].startswith("  - themes[0].questions[0].type: unknown question type 'essay'")
     assert len(lines) == 12
@@ -452,15 +454,17 @@ def test_odd_yaml_raises_questionnaire_error(text):
 
 def test_load_questionnaire_names_a_missing_file(tmp_path):
     path = tmp_path / "missing.yaml"
-    with pytest.raises(QuestionnaireError, match=f"^{path}: cannot read the file"):
+    with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire(path)
+    assert caught.value.message("en").startswith(f"{path}: cannot read the file")
 
 
 def test_load_questionnaire_refuses_a_file_that_is_not_utf8(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes(YSE_2025_TEXT.encode("latin-1", errors="replace"))
-    with pytest.raises(QuestionnaireError, match="is not UTF-8 text"):
+    with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire(path)
+    assert "is not UTF-8 text" in caught.value.message("en")
 
 
 def test_load_all_refuses_a_directory_with_one_broken_file(tmp_path):
@@ -471,7 +475,7 @@ def test_load_all_refuses_a_directory_with_one_broken_file(tmp_path):
     )
     with pytest.raises(QuestionnaireError) as caught:
         load_all(tmp_path)
-    message = str(caught.value)
+    message = caught.value.message("en")
     assert message.startswith(f"{tmp_path}: 1 of 2 questionnaire files are broken, nothing was loaded:\n")
     assert f"{tmp_path / 'yse-2026.yaml'}: themes[0].questions[2].type: unknown question type 'scal'" in message
     assert "yse-2025.yaml" not in message
@@ -480,8 +484,9 @@ def test_load_all_refuses_a_directory_with_one_broken_file(tmp_path):
 def test_load_all_refuses_the_same_id_and_version_twice(tmp_path):
     (tmp_path / "a.yaml").write_text(YSE_2025_TEXT, encoding="utf-8")
     (tmp_path / "b.yml").write_text(YSE_2025_TEXT, encoding="utf-8")
-    with pytest.raises(QuestionnaireError, match=r"b\.yml: questionnaire yse-2025@1 is already defined in .*a\.yaml"):
+    with pytest.raises(QuestionnaireError) as caught:
         load_all(tmp_path)
+    assert re.search(r"b\.yml: questionnaire yse-2025@1 is already defined in .*a\.yaml", caught.value.message("en"))
 
 
 def test_load_all_keys_by_id_and_version(tmp_path):
@@ -492,8 +497,9 @@ def test_load_all_keys_by_id_and_version(tmp_path):
 
 
 def test_load_all_refuses_a_missing_directory(tmp_path):
-    with pytest.raises(QuestionnaireError, match="not a directory"):
+    with pytest.raises(QuestionnaireError) as caught:
         load_all(tmp_path / "nowhere")
+    assert "not a directory" in caught.value.message("en")
 
 
 def test_file_hash_is_the_sha256_of_the_bytes():
@@ -587,3 +593,37 @@ def test_shipped_yaml_with_a_slice_cut_out_loads_or_raises_questionnaire_error(s
         load_questionnaire_text(YSE_2025_TEXT[:start] + YSE_2025_TEXT[start + length :], "cut.yaml")
     except QuestionnaireError as error:
         assert str(error).startswith("cut.yaml")
+
+
+# --- The same precise place in every language --------------------------------------------------------
+
+SYNTAX_ERROR_LINE = YSE_2025_TEXT.splitlines().index("version: 1") + 2
+
+BROKEN_IN_EVERY_LANGUAGE = [
+    pytest.param(
+        edited("      - id: trends_process_exists\n        type: yes_no", "      - id: trends_process_exists\n        tpye: yes_no"),
+        {
+            "fi": "yse-2025.yaml: themes[0].questions[0]: tuntematon avain 'tpye', tarkoititko 'type'?",
+            "sv": "yse-2025.yaml: themes[0].questions[0]: okänd nyckel 'tpye', menade du 'type'?",
+            "en": "yse-2025.yaml: themes[0].questions[0]: unknown key 'tpye', did you mean 'type'?",
+        },
+        id="typo-in-a-key",
+    ),
+    pytest.param(
+        edited("version: 1\n", "version: 1\n\tyear: 2025\n"),
+        {
+            "fi": f"yse-2025.yaml: YAML-syntaksivirhe rivillä {SYNTAX_ERROR_LINE}, sarakkeessa 1: ",
+            "sv": f"yse-2025.yaml: YAML-syntaxfel på rad {SYNTAX_ERROR_LINE}, kolumn 1: ",
+            "en": f"yse-2025.yaml: YAML syntax error at line {SYNTAX_ERROR_LINE}, column 1: ",
+        },
+        id="yaml-syntax-error",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "beginnings"), BROKEN_IN_EVERY_LANGUAGE)
+def test_a_broken_questionnaire_names_the_same_file_line_and_field_in_every_language(text, beginnings):
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire_text(text, "yse-2025.yaml")
+    assert {lang: caught.value.message(lang)[: len(beginning)] for lang, beginning in beginnings.items()} == beginnings
+    assert str(caught.value) == caught.value.message("fi")

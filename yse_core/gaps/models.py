@@ -9,17 +9,13 @@ pairs so that the loader can name the exact place, e.g. ``rules[3].when.all[0].i
 
 from __future__ import annotations
 
-import math
 import string
 from collections.abc import Iterator
 from typing import Annotated, Literal, Union
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
-    PlainValidator,
     StrictBool,
     Tag,
     field_validator,
@@ -38,6 +34,7 @@ from yse_core.questionnaire.models import (
     Question,
     Questionnaire,
 )
+from yse_core.yaml_models import Number, Scalar, Strict, Texts, rule_error
 
 
 class GapRuleError(YseError):
@@ -96,71 +93,13 @@ Location = tuple[str | int, ...]
 Problem = tuple[Location, str]
 
 
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return f"text {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
-def _number(value: object) -> int | float:
-    """A finite int or float; never a bool, and never text such as ``"1.1 * 2"`` (nothing is evaluated)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PydanticCustomError("number_type", "expected a number, got {kind}", {"kind": _kind_of(value)})
-    if isinstance(value, float) and not math.isfinite(value):
-        raise PydanticCustomError("number_type", "expected a finite number, got {kind}", {"kind": repr(value)})
-    return value
-
-
-def _scalar(value: object) -> bool | int | float | str:
-    if isinstance(value, (bool, str)):
-        return value
-    return _number(value)
-
-
-Number = Annotated[int | float, PlainValidator(_number)]
-Scalar = Annotated[bool | int | float | str, PlainValidator(_scalar)]
-
-
-def _rule_error(problems: list[Problem]) -> PydanticCustomError:
+def _rule_error(problems: list[tuple[Location, str]]) -> PydanticCustomError:
     """One validation error carrying every problem found, each with its location relative to the model."""
-    summary = "; ".join((".".join(str(part) for part in loc) + ": " if loc else "") + message for loc, message in problems)
-    return PydanticCustomError("gap_rule", "{summary}", {"summary": summary, "problems": problems})
+    # Transitional: the gap rules' own problem texts are still English literals (shown as they are).
+    return rule_error([(loc, YseError(text)) for loc, text in problems])
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Texts(_Strict):
-    """A text in Finnish, Swedish and English; all three are required."""
-
-    fi: str
-    sv: str
-    en: str
-
-    @field_validator("fi", "sv", "en")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
-
-    def get(self, lang: str = "fi") -> str:
-        """The text in ``lang``, Finnish for an unknown language."""
-        return getattr(self, lang) if lang in LANGUAGES else self.fi
-
-
-class IndicatorCondition(_Strict):
+class IndicatorCondition(Strict):
     """A test on one figure: against a fixed value, against the whole country, or its growth against the country's.
 
     ``per`` divides the figure by another code first (both in the area and in the country), e.g. fully laid-off
@@ -204,7 +143,7 @@ class IndicatorCondition(_Strict):
         return [self.indicator] + ([self.per] if self.per else [])
 
 
-class AnswerCondition(_Strict):
+class AnswerCondition(Strict):
     """A test on one answer: exactly one of equals, at_least, at_most, unanswered, empty, rows_missing_field, differs_from.
 
     ``differs_from`` compares a number the area reported with a figure in the statistics, by percentage
@@ -304,13 +243,13 @@ Condition = Annotated[
 ]
 
 
-class AllOf(_Strict):
+class AllOf(Strict):
     """Holds when every listed condition holds."""
 
     all_: list[Condition] = Field(alias="all", min_length=1)
 
 
-class AnyOf(_Strict):
+class AnyOf(Strict):
     """Holds when at least one listed condition holds."""
 
     any_: list[Condition] = Field(alias="any", min_length=1)
@@ -344,7 +283,7 @@ def placeholders_in(template: str) -> list[str]:
     return names
 
 
-class GapRule(_Strict):
+class GapRule(Strict):
     """One rule: what it reads, when it fires, how severe the point is and the message it shows."""
 
     id: Slug
@@ -410,7 +349,7 @@ class GapRule(_Strict):
         return None
 
 
-class GapRules(_Strict):
+class GapRules(Strict):
     """Every gap rule, in the order points of equal severity are listed."""
 
     questionnaire: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]

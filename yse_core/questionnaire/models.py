@@ -1,23 +1,20 @@
 """Pydantic models of a questionnaire definition and the fixed structure of a measures row.
 
 A questionnaire is validated data: every model forbids unknown keys and is frozen. Rules that span
-several fields or questions are checked in model validators and reported as ``questionnaire_rule``
-errors whose ``problems`` context lists ``(relative location, message)`` pairs, so that the loader
-can name the exact place of each problem.
+several fields or questions are checked in model validators and reported through
+``yaml_models.rule_error`` as ``(relative location, message)`` pairs, each message a catalogue key
+with its parameters, so that the loader can name the exact place of each problem in fi, sv and en.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
-    PlainValidator,
     PrivateAttr,
     StrictBool,
     StrictInt,
@@ -25,7 +22,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+
+from yse_core.errors import YseError
+from yse_core.yaml_models import Number, Scalar, Strict, Text, message, rule_error
 
 LANGUAGES = ("fi", "sv", "en")
 QUESTION_TYPES = ("text", "long_text", "yes_no", "single", "multi", "scale", "number", "measures")
@@ -42,85 +41,17 @@ SCALE_LEVELS = 5
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 IndicatorCode = Annotated[str, Field(pattern=INDICATOR_CODE_PATTERN)]
+Problem = tuple[tuple[str | int, ...], YseError]
 
 
-def _kind_of(value: object) -> str:
-    """Describe a parsed YAML value in plain words for an error message."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
-def _number(value: object) -> int | float:
-    """Accept an int or a finite float, never a bool or a numeric string."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PydanticCustomError("number_type", "expected a number, got {kind}", {"kind": _kind_of(value)})
-    if isinstance(value, float) and not math.isfinite(value):
-        raise PydanticCustomError("number_type", "expected a finite number, got {value}", {"value": value})
-    return value
-
-
-def _scalar(value: object) -> bool | int | float | str:
-    """Accept a value a visible_if condition can compare with: true/false, a number or a text."""
-    if isinstance(value, (bool, str)):
-        return value
-    return _number(value)
-
-
-Number = Annotated[int | float, PlainValidator(_number)]
-Scalar = Annotated[bool | int | float | str, PlainValidator(_scalar)]
-
-
-def _rule_error(problems: list[tuple[tuple[str | int, ...], str]]) -> PydanticCustomError:
-    """One validation error carrying every rule problem found, each with its relative location."""
-    summary = "; ".join((".".join(str(part) for part in loc) + ": " if loc else "") + message for loc, message in problems)
-    # The summary is passed through ctx so braces in user text are never read as placeholders.
-    return PydanticCustomError("questionnaire_rule", "{summary}", {"summary": summary, "problems": problems})
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Strict):
-    """A text in Finnish (required) and optionally Swedish and English."""
-
-    fi: str
-    sv: str | None = None
-    en: str | None = None
-
-    @field_validator("fi", "sv", "en")
-    @classmethod
-    def _not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be empty (leave out a translation that does not exist)")
-        return value
-
-    def get(self, lang: str = "fi") -> str:
-        """Return the text in ``lang``, falling back to Finnish."""
-        if lang in LANGUAGES:
-            return getattr(self, lang) or self.fi
-        return self.fi
-
-
-class Option(_Strict):
+class Option(Strict):
     """One choice of a single or multi question."""
 
     id: Slug
     label: Text
 
 
-class VisibleIf(_Strict):
+class VisibleIf(Strict):
     """When a question is shown: ``{question, equals}``, ``{question, in}`` or ``{area}``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
@@ -135,16 +66,10 @@ class VisibleIf(_Strict):
         given = {name for name in ("question", "equals", "in_", "area") if getattr(self, name) is not None}
         if given == {"area"} or given == {"question", "equals"} or given == {"question", "in_"}:
             if self.in_ is not None and not self.in_:
-                raise _rule_error([(("in",), "the list of values must not be empty")])
+                raise rule_error([(("in",), message("questionnaire.problem.empty_values"))])
             return self
-        raise _rule_error(
-            [
-                (
-                    (),
-                    "visible_if must be {question: <id>, equals: <value>}, {question: <id>, in: [...]} or {area: <attribute>}",
-                )
-            ]
-        )
+        forms = "{question: <id>, equals: <value>}, {question: <id>, in: [...]}"
+        raise rule_error([((), message("questionnaire.problem.visible_if_form", forms=forms, last="{area: <attribute>}"))])
 
     @property
     def values(self) -> list[bool | int | float | str]:
@@ -154,7 +79,7 @@ class VisibleIf(_Strict):
         return [] if self.equals is None else [self.equals]
 
 
-class Question(_Strict):
+class Question(Strict):
     """One question of a theme."""
 
     id: Slug
@@ -182,45 +107,42 @@ class Question(_Strict):
 
     @model_validator(mode="after")
     def _fits_type(self) -> Question:
-        problems: list[tuple[tuple[str | int, ...], str]] = []
+        problems: list[Problem] = []
         if self.type in ("single", "multi"):
             if not self.options:
-                problems.append((("options",), f"a {self.type} question needs 'options' (at least two)"))
+                problems.append((("options",), message("questionnaire.problem.options_needed", type=self.type)))
             elif len(self.options) < 2:
-                problems.append((("options",), f"a {self.type} question needs at least two options"))
+                problems.append((("options",), message("questionnaire.problem.two_options", type=self.type)))
             else:
                 seen: dict[str, int] = {}
                 for index, option in enumerate(self.options):
                     if option.id in seen:
                         problems.append(
-                            (("options", index, "id"), f"duplicate option id '{option.id}' (also options[{seen[option.id]}])")
+                            (("options", index, "id"), message("questionnaire.problem.duplicate_option", id=option.id, first=f"options[{seen[option.id]}]"))
                         )
                     seen.setdefault(option.id, index)
         elif self.options is not None:
-            problems.append((("options",), f"'options' is only allowed for single and multi questions, not {self.type}"))
+            problems.append((("options",), message("questionnaire.problem.options_not_allowed", type=self.type)))
         if self.type == "scale":
             if self.scale_labels is None:
-                problems.append((("scale_labels",), "a scale question needs 'scale_labels': exactly 5 labels for levels 1 to 5"))
+                problems.append((("scale_labels",), message("questionnaire.problem.scale_labels_needed")))
             elif len(self.scale_labels) != SCALE_LEVELS:
                 problems.append(
-                    (
-                        ("scale_labels",),
-                        f"a scale question needs exactly 5 labels for levels 1 to 5, found {len(self.scale_labels)}",
-                    )
+                    (("scale_labels",), message("questionnaire.problem.five_scale_labels", count=len(self.scale_labels)))
                 )
         elif self.scale_labels is not None:
-            problems.append((("scale_labels",), f"'scale_labels' is only allowed for scale questions, not {self.type}"))
+            problems.append((("scale_labels",), message("questionnaire.problem.scale_labels_not_allowed", type=self.type)))
         if self.type == "number":
             if self.min is not None and self.max is not None and self.min >= self.max:
-                problems.append((("min",), f"min ({self.min}) must be smaller than max ({self.max})"))
+                problems.append((("min",), message("questionnaire.problem.min_not_below_max", min=self.min, max=self.max)))
         else:
             for key in ("min", "max", "unit"):
                 if getattr(self, key) is not None:
-                    problems.append(((key,), f"'{key}' is only allowed for number questions, not {self.type}"))
+                    problems.append(((key,), message("questionnaire.problem.number_only", name=key, type=self.type)))
         if "max_rows" in self.model_fields_set and self.type != "measures":
-            problems.append((("max_rows",), f"'max_rows' is only allowed for measures questions, not {self.type}"))
+            problems.append((("max_rows",), message("questionnaire.problem.max_rows_not_allowed", type=self.type)))
         if problems:
-            raise _rule_error(problems)
+            raise rule_error(problems)
         return self
 
     def option_ids(self) -> list[str]:
@@ -240,7 +162,7 @@ class Question(_Strict):
         return self._controller
 
 
-class Theme(_Strict):
+class Theme(Strict):
     """A group of questions with the indicators shown beside it."""
 
     id: Slug
@@ -258,16 +180,16 @@ class Theme(_Strict):
 def _check_indicator_codes(codes: list[str], info: ValidationInfo) -> list[str]:
     """With ``known_indicators`` in the validation context, reject codes not in it."""
     known = (info.context or {}).get("known_indicators")
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     for index, code in enumerate(codes):
         if code in seen:
-            problems.append(((index,), f"indicator code '{code}' is listed twice"))
+            problems.append(((index,), message("questionnaire.problem.indicator_twice", code=code)))
         seen.add(code)
         if known is not None and code not in known:
-            problems.append(((index,), f"unknown indicator code '{code}'"))
+            problems.append(((index,), message("questionnaire.problem.unknown_indicator", code=code)))
     if problems:
-        raise _rule_error(problems)
+        raise rule_error(problems)
     return codes
 
 
@@ -275,25 +197,26 @@ def _describe_place(theme_index: int, question_index: int) -> str:
     return f"themes[{theme_index}].questions[{question_index}]"
 
 
-def _condition_problem(condition: VisibleIf, target: Question) -> str | None:
+def _condition_problem(condition: VisibleIf, target: Question) -> YseError | None:
     """Why a visible_if value cannot match the controlling question's answers, or None."""
     if target.type == "measures":
-        return f"visible_if cannot depend on '{target.id}', a measures question"
+        return message("questionnaire.problem.depends_on_measures", id=target.id)
     for value in condition.values:
         if target.type == "yes_no" and not isinstance(value, bool):
-            return f"'{target.id}' is a yes_no question: compare it with true or false, not {value!r}"
+            return message("questionnaire.problem.compare_yes_no", id=target.id, value=repr(value))
         if target.type in ("single", "multi") and value not in target.option_ids():
-            return f"{value!r} is not an option of '{target.id}' (options: {', '.join(target.option_ids())})"
+            return message("questionnaire.problem.not_an_option", id=target.id, value=repr(value),
+                           options=", ".join(target.option_ids()))
         if target.type == "scale" and (isinstance(value, bool) or value not in range(1, SCALE_LEVELS + 1)):
-            return f"'{target.id}' is a scale question: compare it with a level 1 to 5, not {value!r}"
+            return message("questionnaire.problem.compare_scale", id=target.id, value=repr(value))
         if target.type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            return f"'{target.id}' is a number question: compare it with a number, not {value!r}"
+            return message("questionnaire.problem.compare_number", id=target.id, value=repr(value))
         if target.type in ("text", "long_text") and not isinstance(value, str):
-            return f"'{target.id}' is a text question: compare it with a text, not {value!r}"
+            return message("questionnaire.problem.compare_text", id=target.id, value=repr(value))
     return None
 
 
-class Questionnaire(_Strict):
+class Questionnaire(Strict):
     """A versioned questionnaire: themes of questions with stable ids."""
 
     id: Annotated[str, Field(pattern=QUESTIONNAIRE_ID_PATTERN)]
@@ -305,14 +228,15 @@ class Questionnaire(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Questionnaire:
-        problems: list[tuple[tuple[str | int, ...], str]] = []
+        problems: list[Problem] = []
         theme_places: dict[str, int] = {}
         for theme_index, theme in enumerate(self.themes):
             if theme.id in theme_places:
                 problems.append(
                     (
                         ("themes", theme_index, "id"),
-                        f"duplicate theme id '{theme.id}': themes[{theme_places[theme.id]}] and themes[{theme_index}]",
+                        message("questionnaire.problem.duplicate_theme", id=theme.id,
+                                first=f"themes[{theme_places[theme.id]}]", second=f"themes[{theme_index}]"),
                     )
                 )
             theme_places.setdefault(theme.id, theme_index)
@@ -325,8 +249,9 @@ class Questionnaire(_Strict):
                     problems.append(
                         (
                             (*here, "id"),
-                            f"duplicate question id '{question.id}': {_describe_place(*places[question.id])} "
-                            f"and {_describe_place(theme_index, question_index)}",
+                            message("questionnaire.problem.duplicate_question", id=question.id,
+                                    first=_describe_place(*places[question.id]),
+                                    second=_describe_place(theme_index, question_index)),
                         )
                     )
                     continue
@@ -341,13 +266,13 @@ class Questionnaire(_Strict):
                     where = ("themes", theme_index, "questions", question_index, "visible_if", "question")
                     target_id = condition.question
                     if target_id not in places:
-                        problems.append((where, f"visible_if refers to question '{target_id}', which does not exist"))
+                        problems.append((where, message("questionnaire.problem.unknown_controller", id=target_id)))
                     elif target_id not in seen:
                         problems.append(
                             (
                                 where,
-                                f"visible_if refers to question '{target_id}' at {_describe_place(*places[target_id])}, "
-                                "which does not come earlier; a question can only depend on an earlier one",
+                                message("questionnaire.problem.later_controller", id=target_id,
+                                        place=_describe_place(*places[target_id])),
                             )
                         )
                     else:
@@ -357,7 +282,7 @@ class Questionnaire(_Strict):
                             problems.append((where[:-1] + (value_key,), problem))
                 seen.add(question.id)
         if problems:
-            raise _rule_error(problems)
+            raise rule_error(problems)
 
         for _theme, question in self.questions():
             if question.visible_if is not None and question.visible_if.question is not None:
@@ -406,7 +331,7 @@ class Questionnaire(_Strict):
 # --- The fixed structure of one row of a measures question -------------------------------------
 
 
-class MeasureField(_Strict):
+class MeasureField(Strict):
     """One field of a measures row: its kind, label and (for choices) options."""
 
     key: str
