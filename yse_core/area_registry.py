@@ -34,9 +34,7 @@ def replace_areas(db: sqlite_utils.Database, parsed: ParsedAreas, *, actor: str 
     }
     orphaned = sorted(in_use - new_ids)
     if orphaned:
-        raise ReferenceDataError(
-            "Tiedostosta puuttuu alueita, joihin on sidottu käyttäjiä tai vastauksia: " + ", ".join(orphaned[:10])
-        )
+        raise ReferenceDataError("areas.error.orphaned", areas=", ".join(orphaned[:10]))
     before = {row[0]: row[1] for row in db.execute("SELECT municipality_code, area_id FROM area_municipalities")}
     with transaction(db):
         db.execute("DELETE FROM area_municipalities")
@@ -78,7 +76,7 @@ def get_area(db: sqlite_utils.Database, area_id: str) -> dict:
     """Return one area as a dict (booleans as bool), or raise NotFound."""
     rows = list(db.query("SELECT * FROM areas WHERE id = ?", [area_id]))
     if not rows:
-        raise NotFound(f"Aluetta '{area_id}' ei ole.")
+        raise NotFound("areas.error.no_area", area=area_id)
     area = rows[0]
     area["uusimaa"] = bool(area["uusimaa"])
     area["membership_verified"] = bool(area["membership_verified"])

@@ -4,7 +4,6 @@ Plain Python with no Streamlit and no database.
 """
 
 from yse_core.questionnaire.answers import (
-    MESSAGES,
     is_answered,
     is_visible,
     missing_required,
@@ -34,7 +33,6 @@ __all__ = [
     "DEFAULT_MAX_ROWS",
     "FOLLOW_UP_FREQUENCIES",
     "MEASURE_FIELDS",
-    "MESSAGES",
     "QUESTION_TYPES",
     "TARGET_GROUPS",
     "TEXT_MAX_LENGTH",

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from yse_core.errors import AnswerError
+from yse_core.i18n import LANGUAGES
 from yse_core.questionnaire.models import (
     MEASURE_FIELDS,
     SCALE_LEVELS,
@@ -20,158 +21,22 @@ from yse_core.questionnaire.models import (
     MeasureField,
     Question,
     Questionnaire,
+    Text,
     Theme,
 )
-
-# Every message an answer can be rejected with, by id and language. Placeholders are filled with
-# str.format; numbers arrive already formatted for the language.
-MESSAGES: dict[str, dict[str, str]] = {
-    "not_text": {
-        "fi": "Vastauksen on oltava tekstiä.",
-        "sv": "Svaret måste vara text.",
-        "en": "The answer must be text.",
-    },
-    "text_too_long": {
-        "fi": "Vastaus on liian pitkä: enintään {limit} merkkiä, nyt {length}.",
-        "sv": "Svaret är för långt: högst {limit} tecken, nu {length}.",
-        "en": "The answer is too long: at most {limit} characters, now {length}.",
-    },
-    "invalid_characters": {
-        "fi": "Vastauksessa on merkkejä, joita ei voi tallentaa.",
-        "sv": "Svaret innehåller tecken som inte kan sparas.",
-        "en": "The answer contains characters that cannot be saved.",
-    },
-    "not_yes_no": {
-        "fi": "Vastauksen on oltava kyllä tai ei.",
-        "sv": "Svaret måste vara ja eller nej.",
-        "en": "The answer must be yes or no.",
-    },
-    "not_option": {
-        "fi": "”{value}” ei ole tämän kysymyksen vastausvaihtoehto.",
-        "sv": "”{value}” är inte ett svarsalternativ i den här frågan.",
-        "en": "“{value}” is not an option of this question.",
-    },
-    "not_option_list": {
-        "fi": "Vastauksen on oltava luettelo vastausvaihtoehdoista.",
-        "sv": "Svaret måste vara en lista med svarsalternativ.",
-        "en": "The answer must be a list of options.",
-    },
-    "duplicate_option": {
-        "fi": "Vaihtoehto ”{value}” on valittu kahdesti.",
-        "sv": "Alternativet ”{value}” har valts två gånger.",
-        "en": "The option “{value}” is chosen twice.",
-    },
-    "not_scale": {
-        "fi": "Vastauksen on oltava kokonaisluku 1–5.",
-        "sv": "Svaret måste vara ett heltal 1–5.",
-        "en": "The answer must be a whole number from 1 to 5.",
-    },
-    "not_number": {
-        "fi": "Vastauksen on oltava luku.",
-        "sv": "Svaret måste vara ett tal.",
-        "en": "The answer must be a number.",
-    },
-    "not_finite": {
-        "fi": "Vastauksen on oltava äärellinen luku.",
-        "sv": "Svaret måste vara ett ändligt tal.",
-        "en": "The answer must be a finite number.",
-    },
-    "number_out_of_range": {
-        "fi": "Luvun on oltava välillä {min}–{max}{unit}; annettu {value}.",
-        "sv": "Talet måste ligga mellan {min} och {max}{unit}; angivet {value}.",
-        "en": "The number must be between {min} and {max}{unit}; got {value}.",
-    },
-    "number_below_min": {
-        "fi": "Luvun on oltava vähintään {min}{unit}; annettu {value}.",
-        "sv": "Talet måste vara minst {min}{unit}; angivet {value}.",
-        "en": "The number must be at least {min}{unit}; got {value}.",
-    },
-    "number_above_max": {
-        "fi": "Luvun on oltava enintään {max}{unit}; annettu {value}.",
-        "sv": "Talet får vara högst {max}{unit}; angivet {value}.",
-        "en": "The number must be at most {max}{unit}; got {value}.",
-    },
-    "not_rows": {
-        "fi": "Toimet on annettava rivien luettelona.",
-        "sv": "Åtgärderna ska anges som en lista med rader.",
-        "en": "The measures must be given as a list of rows.",
-    },
-    "too_many_rows": {
-        "fi": "Toimia voi olla enintään {limit}; nyt {count}.",
-        "sv": "Högst {limit} åtgärder är tillåtna; nu {count}.",
-        "en": "At most {limit} measures are allowed; now {count}.",
-    },
-    "row_not_mapping": {
-        "fi": "Rivi {row}: rivin tiedot ovat virheellisessä muodossa.",
-        "sv": "Rad {row}: radens uppgifter har fel format.",
-        "en": "Row {row}: the row must be a mapping of fields.",
-    },
-    "row_unknown_field": {
-        "fi": "Rivi {row}: tuntematon kenttä ”{field}”.",
-        "sv": "Rad {row}: okänt fält ”{field}”.",
-        "en": "Row {row}: unknown field “{field}”.",
-    },
-    "row_field_required": {
-        "fi": "Rivi {row}: kenttä ”{label}” on pakollinen.",
-        "sv": "Rad {row}: fältet ”{label}” är obligatoriskt.",
-        "en": "Row {row}: the field “{label}” is required.",
-    },
-    "row_field_not_text": {
-        "fi": "Rivi {row}, ”{label}”: arvon on oltava tekstiä.",
-        "sv": "Rad {row}, ”{label}”: värdet måste vara text.",
-        "en": "Row {row}, “{label}”: the value must be text.",
-    },
-    "row_field_too_long": {
-        "fi": "Rivi {row}, ”{label}”: enintään {limit} merkkiä, nyt {length}.",
-        "sv": "Rad {row}, ”{label}”: högst {limit} tecken, nu {length}.",
-        "en": "Row {row}, “{label}”: at most {limit} characters, now {length}.",
-    },
-    "row_field_invalid_characters": {
-        "fi": "Rivi {row}, ”{label}”: kentässä on merkkejä, joita ei voi tallentaa.",
-        "sv": "Rad {row}, ”{label}”: fältet innehåller tecken som inte kan sparas.",
-        "en": "Row {row}, “{label}”: the field contains characters that cannot be saved.",
-    },
-    "row_bad_date": {
-        "fi": "Rivi {row}, ”{label}”: anna päivämäärä muodossa VVVV-KK-PP (esim. 2025-03-01); annettu ”{value}”.",
-        "sv": "Rad {row}, ”{label}”: ange datumet som ÅÅÅÅ-MM-DD (t.ex. 2025-03-01); angivet ”{value}”.",
-        "en": "Row {row}, “{label}”: give the date as YYYY-MM-DD (e.g. 2025-03-01); got “{value}”.",
-    },
-    "row_bad_choice": {
-        "fi": "Rivi {row}, ”{label}”: ”{value}” ei ole sallittu vaihtoehto.",
-        "sv": "Rad {row}, ”{label}”: ”{value}” är inte ett tillåtet alternativ.",
-        "en": "Row {row}, “{label}”: “{value}” is not an allowed option.",
-    },
-    "row_not_list": {
-        "fi": "Rivi {row}, ”{label}”: arvon on oltava luettelo vaihtoehdoista.",
-        "sv": "Rad {row}, ”{label}”: värdet måste vara en lista med alternativ.",
-        "en": "Row {row}, “{label}”: the value must be a list of options.",
-    },
-    "row_duplicate_choice": {
-        "fi": "Rivi {row}, ”{label}”: ”{value}” on valittu kahdesti.",
-        "sv": "Rad {row}, ”{label}”: ”{value}” har valts två gånger.",
-        "en": "Row {row}, “{label}”: “{value}” is chosen twice.",
-    },
-}
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHOWN_VALUE_LENGTH = 60
 
 
-def _error(message_id: str, lang: str, **values: object) -> AnswerError:
-    texts = MESSAGES[message_id]
-    return AnswerError(texts.get(lang, texts["fi"]).format(**values))
+def _error(message_id: str, **params: object) -> AnswerError:
+    # Catalogue key answer.<message_id> (i18n/errors_core.yaml); the reader's language is chosen when shown.
+    return AnswerError(f"answer.{message_id}", **params)
 
 
-def _format_number(value: int | float, lang: str) -> str:
-    """A number as a person in ``lang`` writes it: 20 000 and 2,5 in Finnish and Swedish."""
-    if isinstance(value, float) and (not math.isfinite(value) or abs(value) >= 1e15):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = f"{value:,}"
-    if lang == "en":
-        return text
-    return text.replace(",", "\u00a0").replace(".", ",")
+def _in_languages(text: Text) -> dict[str, str | None]:
+    """A questionnaire text as a parameter that the message fills in the reader's language."""
+    return text.model_dump()
 
 
 def _show(value: object) -> str:
@@ -205,130 +70,121 @@ def _storable(text: str) -> bool:
 
 
 def validate_answer(question: Question, value: object, lang: str = "fi") -> object:
-    """Return ``value`` normalised for storage (None when unanswered) or raise ``AnswerError``."""
+    """Return ``value`` normalised for storage (None when unanswered) or raise ``AnswerError``.
+
+    The error carries a catalogue key and raw parameters: the reader's page picks the language, so
+    ``lang`` is only kept for the callers that still pass it.
+    """
     if _is_empty(value):
         return None
-    return _VALIDATORS[question.type](question, value, lang)
+    return _VALIDATORS[question.type](question, value)
 
 
-def _validate_text(question: Question, value: object, lang: str) -> str:
+def _validate_text(question: Question, value: object) -> str:
     if not isinstance(value, str):
-        raise _error("not_text", lang)
+        raise _error("not_text")
     if len(value) > TEXT_MAX_LENGTH:
-        raise _error(
-            "text_too_long",
-            lang,
-            limit=_format_number(TEXT_MAX_LENGTH, lang),
-            length=_format_number(len(value), lang),
-        )
+        raise _error("text_too_long", limit=TEXT_MAX_LENGTH, length=len(value))
     if not _storable(value):
-        raise _error("invalid_characters", lang)
+        raise _error("invalid_characters")
     return value
 
 
-def _validate_yes_no(question: Question, value: object, lang: str) -> bool:
+def _validate_yes_no(question: Question, value: object) -> bool:
     if not isinstance(value, bool):
-        raise _error("not_yes_no", lang)
+        raise _error("not_yes_no")
     return value
 
 
-def _validate_single(question: Question, value: object, lang: str) -> str:
+def _validate_single(question: Question, value: object) -> str:
     if not isinstance(value, str) or value not in question.option_ids():
-        raise _error("not_option", lang, value=_show(value))
+        raise _error("not_option", value=_show(value))
     return value
 
 
-def _validate_multi(question: Question, value: object, lang: str) -> list[str]:
+def _validate_multi(question: Question, value: object) -> list[str]:
     if not isinstance(value, (list, tuple)):
-        raise _error("not_option_list", lang)
+        raise _error("not_option_list")
     option_ids = question.option_ids()
     chosen: set[str] = set()
     for item in value:
         if not isinstance(item, str) or item not in option_ids:
-            raise _error("not_option", lang, value=_show(item))
+            raise _error("not_option", value=_show(item))
         if item in chosen:
-            raise _error("duplicate_option", lang, value=_show(item))
+            raise _error("duplicate_option", value=_show(item))
         chosen.add(item)
     # Stored in the questionnaire's option order so that equal choices compare and export equally.
     return [option_id for option_id in option_ids if option_id in chosen]
 
 
-def _validate_scale(question: Question, value: object, lang: str) -> int:
+def _validate_scale(question: Question, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= SCALE_LEVELS:
-        raise _error("not_scale", lang)
+        raise _error("not_scale")
     return int(value)
 
 
-def _validate_number(question: Question, value: object, lang: str) -> int | float:
+def _validate_number(question: Question, value: object) -> int | float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise _error("not_number", lang)
+        raise _error("not_number")
     number: int | float = int(value) if isinstance(value, numbers.Integral) else float(value)
     if not math.isfinite(number):
-        raise _error("not_finite", lang)
+        raise _error("not_finite")
     low, high = question.min, question.max
     if (low is not None and number < low) or (high is not None and number > high):
-        unit = f" {question.unit.get(lang)}" if question.unit else ""
-        shown = {"value": _format_number(number, lang), "unit": unit}
+        unit = {lang: f" {question.unit.get(lang)}" for lang in LANGUAGES} if question.unit else ""
         if low is not None and high is not None:
-            raise _error("number_out_of_range", lang, min=_format_number(low, lang), max=_format_number(high, lang), **shown)
+            raise _error("number_out_of_range", min=low, max=high, value=number, unit=unit)
         if low is not None:
-            raise _error("number_below_min", lang, min=_format_number(low, lang), **shown)
-        raise _error("number_above_max", lang, max=_format_number(high, lang), **shown)
+            raise _error("number_below_min", min=low, value=number, unit=unit)
+        raise _error("number_above_max", max=high, value=number, unit=unit)
     return number
 
 
-def _validate_measures(question: Question, value: object, lang: str) -> list[dict[str, object]] | None:
+def _validate_measures(question: Question, value: object) -> list[dict[str, object]] | None:
     if not isinstance(value, (list, tuple)):
-        raise _error("not_rows", lang)
+        raise _error("not_rows")
     rows: list[dict[str, object]] = []
     for row_number, row in enumerate(value, start=1):
         if not isinstance(row, Mapping):
-            raise _error("row_not_mapping", lang, row=row_number)
+            raise _error("row_not_mapping", row=row_number)
         for key in row:
             if key not in MEASURE_FIELDS:
-                raise _error("row_unknown_field", lang, row=row_number, field=_show(key))
-        normalised = {key: _validate_measure_cell(field, row.get(key), row_number, lang) for key, field in MEASURE_FIELDS.items()}
+                raise _error("row_unknown_field", row=row_number, field=_show(key))
+        normalised = {key: _validate_measure_cell(field, row.get(key), row_number) for key, field in MEASURE_FIELDS.items()}
         # A table editor leaves blank rows behind; they are not measures.
         if all(_is_empty(cell) for cell in normalised.values()):
             continue
         for key, field in MEASURE_FIELDS.items():
             if field.required and normalised[key] is None:
-                raise _error("row_field_required", lang, row=row_number, label=field.label.get(lang))
+                raise _error("row_field_required", row=row_number, label=_in_languages(field.label))
         rows.append(normalised)
     if len(rows) > question.max_rows:
-        raise _error("too_many_rows", lang, limit=question.max_rows, count=len(rows))
+        raise _error("too_many_rows", limit=question.max_rows, count=len(rows))
     return rows or None
 
 
-def _validate_measure_cell(field: MeasureField, value: object, row: int, lang: str) -> object:
-    label = field.label.get(lang)
+def _validate_measure_cell(field: MeasureField, value: object, row: int) -> object:
+    label = _in_languages(field.label)
     if field.kind == "multi":
-        return _validate_measure_choices(field, value, row, label, lang)
+        return _validate_measure_choices(field, value, row, label)
     if _is_blank_cell(value):
         return None
     if field.kind == "date":
-        return _validate_measure_date(value, row, label, lang)
+        return _validate_measure_date(value, row, label)
     if field.kind == "single":
         if not isinstance(value, str) or value not in field.options:
-            raise _error("row_bad_choice", lang, row=row, label=label, value=_show(value))
+            raise _error("row_bad_choice", row=row, label=label, value=_show(value))
         return value
     if not isinstance(value, str):
-        raise _error("row_field_not_text", lang, row=row, label=label)
+        raise _error("row_field_not_text", row=row, label=label)
     if field.max_length is not None and len(value) > field.max_length:
-        raise _error(
-            "row_field_too_long",
-            lang,
-            row=row,
-            label=label,
-            limit=_format_number(field.max_length, lang),
-            length=_format_number(len(value), lang),
-        )
+        raise _error("row_field_too_long", row=row, label=label, limit=field.max_length, length=len(value))
     if not _storable(value):
-        raise _error("row_field_invalid_characters", lang, row=row, label=label)
+        raise _error("row_field_invalid_characters", row=row, label=label)
     return value
 
 
-def _validate_measure_date(value: object, row: int, label: str, lang: str) -> str:
+def _validate_measure_date(value: object, row: int, label: dict[str, str | None]) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -340,25 +196,25 @@ def _validate_measure_date(value: object, row: int, label: str, lang: str) -> st
             pass
         else:
             return value
-    raise _error("row_bad_date", lang, row=row, label=label, value=_show(value))
+    raise _error("row_bad_date", row=row, label=label, value=_show(value))
 
 
-def _validate_measure_choices(field: MeasureField, value: object, row: int, label: str, lang: str) -> list[str]:
+def _validate_measure_choices(field: MeasureField, value: object, row: int, label: dict[str, str | None]) -> list[str]:
     if _is_blank_cell(value):
         return []
     if not isinstance(value, (list, tuple)):
-        raise _error("row_not_list", lang, row=row, label=label)
+        raise _error("row_not_list", row=row, label=label)
     chosen: set[str] = set()
     for item in value:
         if not isinstance(item, str) or item not in field.options:
-            raise _error("row_bad_choice", lang, row=row, label=label, value=_show(item))
+            raise _error("row_bad_choice", row=row, label=label, value=_show(item))
         if item in chosen:
-            raise _error("row_duplicate_choice", lang, row=row, label=label, value=_show(item))
+            raise _error("row_duplicate_choice", row=row, label=label, value=_show(item))
         chosen.add(item)
     return [option_id for option_id in field.options if option_id in chosen]
 
 
-_VALIDATORS: dict[str, Callable[[Question, object, str], object]] = {
+_VALIDATORS: dict[str, Callable[[Question, object], object]] = {
     "text": _validate_text,
     "long_text": _validate_text,
     "yes_no": _validate_yes_no,
