@@ -34,14 +34,14 @@ class YseError(Exception):
         # Transitional: a text that is not a catalogue key is shown as it is, in every language.
         # Issue 14 converts every raise to a key; then this becomes a KeyError.
         self.key = key if key in catalogue() else None
-        self.text = key
+        self._literal = key
         self.params = params
         super().__init__(key)
 
     def message(self, lang: str = "fi") -> str:
         """Return the message in ``lang`` (fi, sv or en), its parameters filled in that language."""
         if self.key is None:
-            return self.text
+            return self._literal
         return t(self.key, lang, **{name: localize(value, lang) for name, value in self.params.items()})
 
     def __str__(self) -> str:
