@@ -28,6 +28,7 @@ from yse_core.questionnaire import (
     load_questionnaire,
     load_questionnaire_text,
 )
+from yse_core.questionnaire.models import MEASURE_FIELDS_PATH, load_measure_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE_DIR = ROOT / "questionnaires"
@@ -627,3 +628,31 @@ def test_a_broken_questionnaire_names_the_same_file_line_and_field_in_every_lang
         load_questionnaire_text(text, "yse-2025.yaml")
     assert {lang: caught.value.message(lang)[: len(beginning)] for lang, beginning in beginnings.items()} == beginnings
     assert str(caught.value) == caught.value.message("fi")
+
+
+# --- The measures-row fields are data ------------------------------------------------------------------
+
+MEASURE_FIELDS_TEXT = MEASURE_FIELDS_PATH.read_text(encoding="utf-8")
+
+
+def test_the_shipped_measure_fields_file_loads_in_display_order():
+    assert list(load_measure_fields()) == list(MEASURE_FIELDS)
+    assert list(MEASURE_FIELDS)[0] == "name" and MEASURE_FIELDS["name"].required
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param("    kind: date\n", "    knid: date\n", "fields[2]: unknown key 'knid', did you mean 'kind'?", id="typo"),
+        pytest.param("  - key: target_groups\n", "  - key: groups\n",
+                     "fields: a measures row needs a multi field 'target_groups' (the code reads it by name)", id="field-the-code-reads"),
+        pytest.param("    required: true\n", "", "fields[0].required: the field 'name' must be required", id="name-not-required"),
+    ],
+)
+def test_a_broken_measure_fields_file_is_refused_with_its_place(tmp_path, old, new, expected):
+    path = tmp_path / "measure_fields.yaml"
+    assert MEASURE_FIELDS_TEXT.count(old) == 1
+    path.write_text(MEASURE_FIELDS_TEXT.replace(old, new), encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as caught:
+        load_measure_fields(path)
+    assert caught.value.message("en").startswith(f"{path}: {expected}")

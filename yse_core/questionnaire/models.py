@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -23,8 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from yse_core.errors import YseError
-from yse_core.yaml_models import Number, Scalar, Strict, Text, message, rule_error
+from yse_core.errors import QuestionnaireError, YseError
+from yse_core.yaml_models import Number, Scalar, Schema, Strict, Text, message, read_yaml_file, rule_error
 
 LANGUAGES = ("fi", "sv", "en")
 QUESTION_TYPES = ("text", "long_text", "yes_no", "single", "multi", "scale", "number", "measures")
@@ -36,7 +37,6 @@ INDICATOR_CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 
 DEFAULT_MAX_ROWS = 50
 TEXT_MAX_LENGTH = 20_000
-MEASURE_NAME_MAX_LENGTH = 300
 SCALE_LEVELS = 5
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -330,110 +330,68 @@ class Questionnaire(Strict):
 
 # --- The fixed structure of one row of a measures question -------------------------------------
 
+MEASURE_FIELDS_PATH = Path(__file__).resolve().parents[2] / "questionnaires" / "shared" / "measure_fields.yaml"
+# Fields the code reads by name (a row's identity, the comparison by target group, the follow-up columns).
+FIELDS_THE_CODE_READS = {"name": "text", "target_groups": "multi", "follow_up_frequency": "single"}
+
 
 class MeasureField(Strict):
     """One field of a measures row: its kind, label and (for choices) options."""
 
-    key: str
+    key: Slug
     kind: Literal["text", "long_text", "date", "multi", "single"]
     label: Text
     help: Text | None = None
-    required: bool = False
-    max_length: int | None = None
-    options: dict[str, Text] = {}
+    required: StrictBool = False
+    max_length: StrictInt | None = Field(default=None, ge=1, le=TEXT_MAX_LENGTH)
+    options: dict[Slug, Text] = {}
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> MeasureField:
+        if self.kind in ("multi", "single") and len(self.options) < 2:
+            raise rule_error([(("options",), message("questionnaire.problem.options_needed", type=self.kind))])
+        if self.kind not in ("multi", "single") and self.options:
+            raise rule_error([(("options",), message("questionnaire.problem.options_not_allowed", type=self.kind))])
+        return self
 
 
-TARGET_GROUPS: dict[str, Text] = {
-    "long_term_unemployed": Text(fi="Pitkäaikaistyöttömät", sv="Långtidsarbetslösa", en="Long-term unemployed"),
-    "youth": Text(fi="Nuoret (alle 25-vuotiaat)", sv="Unga (under 25 år)", en="Young people (under 25)"),
-    "immigrants": Text(fi="Maahanmuuttajat", sv="Invandrare", en="Immigrants"),
-    "over_50": Text(fi="Yli 50-vuotiaat", sv="Personer över 50 år", en="People over 50"),
-    "partially_disabled": Text(
-        fi="Osatyökykyiset", sv="Personer med partiell arbetsförmåga", en="People with partial work ability"
-    ),
-    "employers": Text(fi="Työnantajat ja yritykset", sv="Arbetsgivare och företag", en="Employers and companies"),
-    "all_jobseekers": Text(fi="Kaikki työnhakijat", sv="Alla arbetssökande", en="All jobseekers"),
-    "other": Text(fi="Muu kohderyhmä", sv="Annan målgrupp", en="Other target group"),
-}
+class MeasureRow(Strict):
+    """The fields of one row of a measures question, in display order."""
 
-FOLLOW_UP_FREQUENCIES: dict[str, Text] = {
-    "monthly": Text(fi="Kuukausittain", sv="Varje månad", en="Monthly"),
-    "quarterly": Text(fi="Neljännesvuosittain", sv="Varje kvartal", en="Quarterly"),
-    "half_yearly": Text(fi="Puolivuosittain", sv="Varje halvår", en="Every six months"),
-    "yearly": Text(fi="Kerran vuodessa", sv="En gång om året", en="Yearly"),
-    "none": Text(fi="Ei säännöllistä seurantaa", sv="Ingen regelbunden uppföljning", en="No regular follow-up"),
-}
+    fields: list[MeasureField] = Field(min_length=1)
 
-_FIELDS = (
-    MeasureField(
-        key="name",
-        kind="text",
-        label=Text(fi="Toimen nimi", sv="Åtgärdens namn", en="Name of the measure"),
-        required=True,
-        max_length=MEASURE_NAME_MAX_LENGTH,
-    ),
-    MeasureField(
-        key="target_groups",
-        kind="multi",
-        label=Text(fi="Kohderyhmät", sv="Målgrupper", en="Target groups"),
-        options=TARGET_GROUPS,
-    ),
-    MeasureField(
-        key="start_date",
-        kind="date",
-        label=Text(fi="Aloituspäivä", sv="Startdatum", en="Start date"),
-        help=Text(fi="Muodossa VVVV-KK-PP", sv="I formatet ÅÅÅÅ-MM-DD", en="As YYYY-MM-DD"),
-    ),
-    MeasureField(
-        key="resources",
-        kind="long_text",
-        label=Text(fi="Resurssit", sv="Resurser", en="Resources"),
-        help=Text(
-            fi="Esimerkiksi henkilötyövuodet, euromäärä ja rahoituslähde",
-            sv="Till exempel årsverken, belopp i euro och finansieringskälla",
-            en="For example person-years, euros and source of funding",
-        ),
-        max_length=TEXT_MAX_LENGTH,
-    ),
-    MeasureField(
-        key="impact_indicator",
-        kind="long_text",
-        label=Text(fi="Vaikuttavuuden mittari", sv="Mätare för effekten", en="Impact indicator"),
-        help=Text(
-            fi="Millä mittarilla tai tiedolla toimen vaikuttavuutta seurataan?",
-            sv="Med vilken mätare eller vilka uppgifter följs åtgärdens effekt upp?",
-            en="Which indicator or data is used to track the impact of the measure?",
-        ),
-        max_length=TEXT_MAX_LENGTH,
-    ),
-    MeasureField(
-        key="baseline",
-        kind="text",
-        label=Text(fi="Lähtötaso", sv="Utgångsnivå", en="Baseline"),
-        max_length=TEXT_MAX_LENGTH,
-    ),
-    MeasureField(
-        key="target",
-        kind="text",
-        label=Text(fi="Tavoitetaso", sv="Målnivå", en="Target"),
-        max_length=TEXT_MAX_LENGTH,
-    ),
-    MeasureField(
-        key="follow_up_frequency",
-        kind="single",
-        label=Text(fi="Seurannan tiheys", sv="Uppföljningens frekvens", en="Follow-up frequency"),
-        options=FOLLOW_UP_FREQUENCIES,
-    ),
-    MeasureField(
-        key="latest_result",
-        kind="long_text",
-        label=Text(fi="Viimeisin tulos", sv="Senaste resultat", en="Latest result"),
-        max_length=TEXT_MAX_LENGTH,
-    ),
-)
+    @model_validator(mode="after")
+    def _consistent(self) -> MeasureRow:
+        problems: list[Problem] = []
+        places: dict[str, int] = {}
+        for index, row_field in enumerate(self.fields):
+            if row_field.key in places:
+                problems.append((("fields", index, "key"), message(
+                    "questionnaire.problem.duplicate_measure_field", name=row_field.key, first=f"fields[{places[row_field.key]}]")))
+            places.setdefault(row_field.key, index)
+        for key, kind in FIELDS_THE_CODE_READS.items():
+            if key not in places or self.fields[places[key]].kind != kind:
+                problems.append((("fields",), message("questionnaire.problem.measure_field_needed", name=key, kind=kind)))
+        if "name" in places and not self.fields[places["name"]].required:
+            problems.append((("fields", places["name"], "required"), message("questionnaire.problem.measure_name_required")))
+        if problems:
+            raise rule_error(problems)
+        return self
 
-MEASURE_FIELDS: dict[str, MeasureField] = {field.key: field for field in _FIELDS}
+
+MEASURE_ROW_SCHEMA = Schema(MeasureRow, QuestionnaireError)
+
+
+def load_measure_fields(path: Path = MEASURE_FIELDS_PATH) -> dict[str, MeasureField]:
+    """The fields of one measures row from their YAML file, keyed by field name; QuestionnaireError names a problem."""
+    row = MEASURE_ROW_SCHEMA.load(read_yaml_file(path, QuestionnaireError), str(path))
+    return {row_field.key: row_field for row_field in row.fields}
+
+
+MEASURE_FIELDS: dict[str, MeasureField] = load_measure_fields()
 """The fields of one measures row, in display order, keyed by field name."""
+TARGET_GROUPS: dict[str, Text] = MEASURE_FIELDS["target_groups"].options
+FOLLOW_UP_FREQUENCIES: dict[str, Text] = MEASURE_FIELDS["follow_up_frequency"].options
 
 
 def measure_field_labels(lang: str = "fi") -> dict[str, str]:
