@@ -8,10 +8,16 @@ from yse_core.errors import YseError
 from yse_core.indicators.parsers import FORMATS, ParsedTable, parse_file
 from yse_core.indicators.store import SourceRequired, import_parsed, imports, source_required
 
+KEY_PARSED = "yse_import_parsed"  # (upload id, format, parsed table) of this session's upload
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _parsed(file_name: str, data: bytes, file_format: str) -> ParsedTable:
-    return parse_file(file_name, data, file_format)  # once per upload: its source prefills the field below
+
+def _parsed(upload, file_format: str) -> ParsedTable:
+    """Parse the upload once per (upload, format), not on every rerun: its source prefills the field below."""
+    kept = st.session_state.get(KEY_PARSED)
+    if kept is None or kept[:2] != (upload.file_id, file_format):
+        table = parse_file(upload.name, upload.getvalue(), file_format)
+        kept = st.session_state[KEY_PARSED] = (upload.file_id, file_format, table)
+    return kept[2]
 
 
 admin = require_role("admin")
@@ -24,7 +30,7 @@ file_format = st.selectbox(t("imports.format"), ["auto", *FORMATS], key="imports
 table = None
 if upload is not None:
     try:
-        table = _parsed(upload.name, upload.getvalue(), file_format)
+        table = _parsed(upload, file_format)
     except YseError as error:
         show_error(error)
 source = st.text_input(t("imports.source"), value=(table.source or "") if table else "", help=t("imports.source_help"),
@@ -40,7 +46,6 @@ if st.button(t("imports.import"), type="primary", disabled=table is None or miss
     except YseError as error:
         show_error(error)
     else:
-        st.cache_data.clear()  # every cached statistics read is stale after an import
         st.success(summary.to_text(lang()))
 
 st.subheader(t("imports.history"))

@@ -1,13 +1,11 @@
 """Reviewer/admin: download briefing packs, minutes, the round workbook and the long-format CSV."""
 
-import contextlib
-
 import streamlit as st
 
 from ui.session import area_name, db_path, get_db, lang, require_role, show_error, t
+from yse_core import db as yse_db
 from yse_core import exports
 from yse_core.area_registry import list_areas
-from yse_core.db import connect
 from yse_core.errors import YseError
 from yse_core.indicators.situation import period_caption
 from yse_core.rounds import list_rounds, reference_period
@@ -25,10 +23,7 @@ path = str(db_path())
 def on_click(export, *args):
     """Build the file only when its button is clicked (and log it then), on a connection of its own:
     Streamlit runs the builder on another thread than this script."""
-    def build() -> bytes:
-        with contextlib.closing(connect(path)) as connection:
-            return export(connection, user, *args, lang=language)
-    return build
+    return lambda: yse_db.run(path, export, user, *args, lang=language)
 
 
 st.title(t("nav.exports"))

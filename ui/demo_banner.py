@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
-from ui import session
+from ui.cache import cached
 from yse_core.demo_answers import has_demo_answers, has_demo_statistics
-from yse_core.indicators.situation import data_version
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _demo_statistics(_db, path: str, version: str) -> bool:
-    """``has_demo_statistics`` for the database at ``path`` as of its data ``version`` (statistics change only then)."""
-    return has_demo_statistics(_db)
+@cached(max_entries=32)
+def _demo_statistics(db) -> bool:
+    """``has_demo_statistics`` as of the database's data stamp (statistics change only with it)."""
+    return has_demo_statistics(db)
 
 
 def demo_banner_key(db) -> str | None:
@@ -20,7 +17,7 @@ def demo_banner_key(db) -> str | None:
 
     The answers check runs every time: it stops at the first demo answer and reads nothing on a non-demo database.
     """
-    statistics = _demo_statistics(db, str(session.db_path()), data_version(db))
+    statistics = _demo_statistics(db)
     answers = has_demo_answers(db)
     if statistics and answers:
         return "demo.banner_both"

@@ -1,7 +1,7 @@
 """Indicator tables and charts as Streamlit elements: the situation page's parts and the questionnaire's panel.
 
-Reads are cached here, at the edge, keyed by the database path, a data stamp that changes with every
-import or membership change, and the inputs (a round's statistics month among them: an admin may change it
+Reads are cached here, at the edge (``ui.cache``), keyed by the database path, its data stamp (it changes with
+every import or membership change) and the inputs (a round's statistics month among them: an admin may change it
 without any import); the core functions they call stay pure.
 """
 
@@ -9,58 +9,34 @@ from __future__ import annotations
 
 import streamlit as st
 
-from yse_core import db as yse_db
 from yse_core.indicators import charts, geo, load_catalogue, situation
 from yse_core.rounds import reference_period
 
-from .session import db_path, lang, t
+from .cache import cached
+from .session import lang, t
 
 
-def _stamp(db) -> tuple[str, str]:
-    return str(db_path()), situation.data_version(db)
+@cached(max_entries=512)
+def _key_figures(db, area_id: str, reference: str | None) -> tuple[list[str], list[dict]]:
+    peers = situation.peer_group(db, area_id, reference=reference)
+    return peers, situation.key_figures(db, area_id, peers=peers, reference=reference)
 
 
-def _read(path: str, function, *args):
-    connection = yse_db.connect(path)
-    try:
-        return function(connection, *args)
-    finally:
-        connection.close()
+@cached(max_entries=512)
+def _theme_figures(db, area_id: str, codes: tuple[str, ...], reference: str | None) -> list[dict]:
+    return situation.theme_figures(db, area_id, list(codes), reference=reference)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _key_figures(path: str, stamp: str, area_id: str, reference: str | None) -> tuple[list[str], list[dict]]:
-    def read(db, area_id):
-        peers = situation.peer_group(db, area_id, reference=reference)
-        return peers, situation.key_figures(db, area_id, peers=peers, reference=reference)
-    return _read(path, read, area_id)
+@cached(max_entries=512)
+def _trend(db, area_id: str, code: str, peers: tuple[str, ...]) -> list[dict]:
+    return situation.trend(db, area_id, code, list(peers))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _theme_figures(path: str, stamp: str, area_id: str, codes: tuple[str, ...], reference: str | None) -> list[dict]:
-    def read(db, area_id):
-        return situation.theme_figures(db, area_id, list(codes), reference=reference)
-    return _read(path, read, area_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def _trend(path: str, stamp: str, area_id: str, code: str, peers: tuple[str, ...]) -> list[dict]:
-    return _read(path, situation.trend, area_id, code, list(peers))
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _ranking(path: str, stamp: str, code: str) -> tuple[list[dict], float | None]:
-    def read(db, code):
-        rows = situation.area_ranking(db, code)
-        period = rows[0]["period"] if rows else None
-        return rows, situation.country_value(db, code, period) if period else None
-    return _read(path, read, code)
-
-
-@st.cache_resource(show_spinner=False)
-def area_map() -> dict:
-    """Return the shipped map of the 45 areas (read once per process)."""
-    return geo.load_area_map()
+@cached(max_entries=256)
+def _ranking(db, code: str) -> tuple[list[dict], float | None]:
+    rows = situation.area_ranking(db, code)
+    period = rows[0]["period"] if rows else None
+    return rows, situation.country_value(db, code, period) if period else None
 
 
 def _data_table(frame) -> None:
@@ -72,7 +48,7 @@ def _data_table(frame) -> None:
 
 def key_figures(db, area_id: str, reference: str | None = None) -> tuple[list[str], list[dict]]:
     """Return (peer group ids, key figures) of an area at a statistics month (None: the latest), cached."""
-    return _key_figures(*_stamp(db), area_id, reference)
+    return _key_figures(db, area_id, reference)
 
 
 def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[str, str], *,
@@ -99,7 +75,7 @@ def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[s
 def render_trend(db, area_id: str, area_label: str, code: str, peers: list[str]) -> None:
     """Show one indicator's trend for the area, the whole country and the peer group, with its table."""
     language = lang()
-    points = _trend(*_stamp(db), area_id, code, tuple(peers))
+    points = _trend(db, area_id, code, tuple(peers))
     labels = charts.series_labels(area_label, peers, points, language)
     st.plotly_chart(charts.trend_figure(points, code, labels, language), key=f"trend-{code}")
     with st.expander(t("situation.table_alternative")):
@@ -109,13 +85,13 @@ def render_trend(db, area_id: str, area_label: str, code: str, peers: list[str])
 def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> None:
     """Show one indicator across all areas as a map and a ranked bar chart, with one table for both."""
     language = lang()
-    rows, country = _ranking(*_stamp(db), code)
+    rows, country = _ranking(db, code)
     indicator = load_catalogue().get(code)
     period = situation.display_period(rows[0]["period"] if rows else None)
     values = {row["area_id"]: row["value"] for row in rows}
     map_column, bar_column = st.columns([1, 1])
     map_column.plotly_chart(
-        geo.area_map_figure(area_map(), values, indicator.name.get(language), situation.unit_label(indicator.unit, language),
+        geo.area_map_figure(geo.load_area_map(), values, indicator.name.get(language), situation.unit_label(indicator.unit, language),
                             language, names=names, higher_is_worse=indicator.higher_is_worse,
                             decimals=indicator.decimals, highlight=area_id,
                             subtitle=t("situation.map_subtitle", period=period),
@@ -137,7 +113,7 @@ def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict 
         return
     language = lang()
     reference = reference_period(db, round_row) if round_row else None
-    figures = _theme_figures(*_stamp(db), area_id, tuple(codes), reference)
+    figures = _theme_figures(db, area_id, tuple(codes), reference)
     with st.container(border=True):
         st.markdown(f"**{t('situation.panel_heading')}**")
         if not figures:

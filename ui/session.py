@@ -27,13 +27,6 @@ DEFAULT_COOKIE_EXPIRY_DAYS = 1.0
 MAX_COOKIE_EXPIRY_DAYS = 365
 
 
-@st.cache_resource(show_spinner=False)
-def _migrated(path: str) -> bool:
-    """Apply migrations once per process and database file."""
-    yse_db.open_db(path).close()
-    return True
-
-
 def db_path() -> Path:
     """Return the database path from YSE_DB (default data/yse.db)."""
     return yse_db.db_path_from_env()
@@ -44,8 +37,7 @@ def get_db():
     path = str(db_path())
     conn = st.session_state.get(KEY_DB)
     if conn is None or st.session_state.get(KEY_DB_PATH) != path:
-        _migrated(path)
-        conn = yse_db.connect(path)
+        conn = yse_db.portal_connection(path)
         st.session_state[KEY_DB] = conn
         st.session_state[KEY_DB_PATH] = path
     return conn

@@ -1,15 +1,21 @@
 """The one module that owns database connections, migrations and transactions.
 
 Every other module takes a ``sqlite_utils.Database`` as its first argument and writes
-inside ``transaction(db)``.
+inside ``transaction(db)``. Connections are opened only here: ``open_db`` (the CLI), ``portal_connection``
+(one per portal session), ``run`` (work on a connection of its own, such as a download built on another
+thread). ``data_stamp`` is the key of every cached read; the policy is in docs/caching.md.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -20,6 +26,8 @@ DEFAULT_DB_PATH = Path("data") / "yse.db"
 BUSY_TIMEOUT_SECONDS = 30.0
 
 migrations = Migrations("yse")
+
+Result = TypeVar("Result")
 
 
 def db_path_from_env(explicit: str | os.PathLike | None = None) -> Path:
@@ -73,6 +81,69 @@ def open_db(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Da
         db.close()
         raise DatabaseError(_explain(Path(path), error)) from error
     return db
+
+
+_MIGRATED: set[str] = set()  # database files this process has migrated (resolved paths)
+_MIGRATED_LOCK = threading.Lock()
+
+
+def portal_connection(path: str | os.PathLike) -> sqlite_utils.Database:
+    """Open a long-lived connection for one portal session; migrations run the first time the process opens the file."""
+    resolved = str(Path(path).resolve())
+    with _MIGRATED_LOCK:  # the portal's server threads open sessions at once: migrate once, not in each
+        if resolved not in _MIGRATED:
+            open_db(path).close()
+            _MIGRATED.add(resolved)
+    return connect(path)
+
+
+def run(path: str | os.PathLike, function: Callable[..., Result], /, *args, **kwargs) -> Result:
+    """Return ``function(db, *args, **kwargs)`` run on a connection of its own, closed afterwards."""
+    db = connect(path)
+    try:
+        return function(db, *args, **kwargs)
+    finally:
+        db.close()
+
+
+@contextmanager
+def snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run a block of reads in one read transaction, so that all of them see the database as of one moment.
+
+    Inside a transaction already, the block is part of it. A cached read takes its data stamp and its data
+    in one snapshot: a value is then never stored under a stamp newer than the data it was read from.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if conn.in_transaction:  # reads only: ending it either way releases the snapshot
+            conn.execute("COMMIT")
+
+
+def data_stamp(db: sqlite_utils.Database) -> str:
+    """Return a short text that changes whenever the statistics or the area registry change: the key of cached reads.
+
+    It is read from the database itself, so a write from any connection, server thread or process (a CLI import
+    beside the portal) shows in the next stamp read anywhere. Every write of indicator values is an import (a new
+    ``imports`` row) or a re-aggregation after a membership change (the ``values_recomputed`` counter), each in the
+    same transaction as the values it writes; every write of an area or a membership bumps ``registry_changes``
+    by a trigger (migration 0008), so no writer can forget it. Three indexed lookups: cheap enough for every
+    answer save. Not ``PRAGMA data_version``: its number means something only to the connection that reads it,
+    and it moves with every answer save. Not the file's modification time: in WAL mode a commit writes the -wal
+    file, and the main file changes only at checkpoints. Answers are left out on purpose, because every save
+    changes them: a read that depends on answers adds its response's change count to its key (docs/caching.md).
+    """
+    imports, recomputed, registry = db.execute(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM imports), "
+        "(SELECT value FROM settings WHERE key = 'values_recomputed'), "
+        "(SELECT value FROM settings WHERE key = 'registry_changes')"
+    ).fetchone()
+    return f"{imports}:{recomputed or 0}:{registry or 0}"
 
 
 def migrate(db: sqlite_utils.Database) -> None:
@@ -450,3 +521,18 @@ def _m0007(db: sqlite_utils.Database) -> None:
         ALTER TABLE rounds ADD COLUMN reference_period TEXT
         """,
     )
+
+
+@migrations(name="0008_registry_changes_counter")
+def _m0008(db: sqlite_utils.Database) -> None:
+    # The data stamp (``data_stamp``) must change with every change of an area or a membership, from any writer.
+    # A trigger counts them: the registry is small and rarely written, so a row-level counter costs nothing.
+    statements = ["INSERT OR IGNORE INTO settings(key, value) VALUES ('registry_changes', '0')"]
+    for table in ("areas", "area_municipalities"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_counted AFTER {event} ON {table} BEGIN "
+                "UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'registry_changes'; END"
+            )
+    for statement in statements:  # _run_script splits on ';', which a trigger body contains
+        db.execute(statement)

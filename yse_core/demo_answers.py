@@ -147,7 +147,7 @@ def has_demo_answers(db: sqlite_utils.Database) -> bool:
 
 
 def has_demo_statistics(db: sqlite_utils.Database) -> bool:
-    """Whether any demo figure is in the database (a scan when there is none: cache it on ``situation.data_version``)."""
+    """Whether any demo figure is in the database (a scan when there is none: cache it on ``db.data_stamp``)."""
     return db.execute("SELECT 1 FROM indicator_values WHERE is_demo = 1 LIMIT 1").fetchone() is not None
 
 

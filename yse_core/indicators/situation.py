@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -90,20 +89,6 @@ def _load(db: sqlite_utils.Database, codes: Iterable[str], regions: Iterable[str
         params += wanted
     return {(code, region, period): (value, flag, bool(is_demo))
             for code, region, period, value, flag, is_demo in db.execute(sql, params)}
-
-
-def data_version(db: sqlite_utils.Database) -> str:
-    """Return a short stamp that changes whenever indicator values or area memberships change (a cache key)."""
-    # A membership change rewrites area_municipalities (new rowids); verification flags and names live in areas.
-    # Every write of indicator values is an import (a new imports row) or a recompute (a settings counter):
-    # both are cheap to read, unlike counting the values table on every page run.
-    values = db.execute(
-        "SELECT (SELECT COALESCE(MAX(id), 0) FROM imports), "
-        "(SELECT COALESCE(value, '0') FROM settings WHERE key = 'values_recomputed')"
-    ).fetchone()
-    members = db.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM area_municipalities").fetchone()
-    areas = db.execute("SELECT group_concat(id || name_fi || name_sv || membership_verified, ',') FROM areas").fetchone()[0]
-    return f"{values[0]}:{values[1]}:{members[0]}:{members[1]}:{zlib.crc32((areas or '').encode()):x}"
 
 
 # --- the peer group ---------------------------------------------------------------------------
@@ -604,7 +589,6 @@ __all__ = [
     "bounded_text",
     "caveats",
     "country_value",
-    "data_version",
     "display_period",
     "figure_kind",
     "flags_text",

@@ -367,9 +367,6 @@ def recompute_areas(db: sqlite_utils.Database) -> dict[str, int]:
     area values imported directly per area (service-process reports, demo data) are kept and used.
     """
     catalogue = load_catalogue()
-    with transaction(db):  # a cheap cache stamp for pages (see situation.data_version)
-        db.execute("INSERT INTO settings(key, value) VALUES ('values_recomputed', '1') "
-                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
     municipal_rows = list(db.execute(
         "SELECT region_code, period, indicator_code, value, flag, import_id FROM indicator_values "
         "WHERE region_level = 'municipality'"
@@ -402,6 +399,10 @@ def recompute_areas(db: sqlite_utils.Database) -> dict[str, int]:
     fresh = [value for value in result.values if (value.code, value.region_code, value.period) not in kept_keys]
     fresh_keys = {(value.code, value.region_code, value.period) for value in fresh}
     with transaction(db):
+        # the data stamp (db.data_stamp), in the transaction that rewrites the values: a reader never sees the
+        # new stamp with the old values
+        db.execute("INSERT INTO settings(key, value) VALUES ('values_recomputed', '1') "
+                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
         removed = 0
         for code, region, period in sorted(stale - fresh_keys):
             removed += db.execute(
