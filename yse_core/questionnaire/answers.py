@@ -12,6 +12,7 @@ import numbers
 import re
 from collections.abc import Callable, Mapping
 
+from yse_core import formatting
 from yse_core.errors import AnswerError
 from yse_core.questionnaire.models import (
     MEASURE_FIELDS,
@@ -162,16 +163,8 @@ def _error(message_id: str, lang: str, **values: object) -> AnswerError:
     return AnswerError(texts.get(lang, texts["fi"]).format(**values))
 
 
-def _format_number(value: int | float, lang: str) -> str:
-    """A number as a person in ``lang`` writes it: 20 000 and 2,5 in Finnish and Swedish."""
-    if isinstance(value, float) and (not math.isfinite(value) or abs(value) >= 1e15):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = f"{value:,}"
-    if lang == "en":
-        return text
-    return text.replace(",", "\u00a0").replace(".", ",")
+# One number-to-text rule for the whole portal; the name stays for the messages below.
+_format_number = formatting.number
 
 
 def _show(value: object) -> str:
