@@ -5,9 +5,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ui.questionnaire_form import local_time
 from ui.session import get_db, require_role, t
 from yse_core import audit
+from yse_core.formatting import local_time
 
 require_role("admin")
 db = get_db()

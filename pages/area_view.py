@@ -5,12 +5,13 @@ import streamlit as st
 from ui.comments_view import group_by_question, render_new_comment_form, render_threads
 from ui.gaps_view import SEVERITY_MARK, context_points, render_points
 from ui.indicators_panel import render_theme_indicators
-from ui.questionnaire_form import local_time, render_readonly_answer, visible_questions
+from ui.questionnaire_form import render_readonly_answer, visible_questions
 from ui.session import area_name, get_db, require_role, show_error, t
 from ui.session import lang as current_lang
 from yse_core.area_registry import list_areas
 from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
+from yse_core.formatting import local_time
 from yse_core.responses import load_context, progress, reopen
 from yse_core.rounds import list_rounds
 

@@ -5,12 +5,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ui.questionnaire_form import local_time
 from ui.session import area_name, current_user, get_db, show_error, t
 from ui.session import lang as current_lang
 from yse_core import discussions
 from yse_core.area_registry import list_areas
 from yse_core.errors import YseError
+from yse_core.formatting import local_time
 from yse_core.indicators.catalogue import load_catalogue
 from yse_core.rounds import get_questionnaire, list_rounds
 

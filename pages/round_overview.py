@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from ui.gaps_view import SEVERITY_MARK, round_points
-from ui.questionnaire_form import local_time
 from ui.session import area_name, get_db, require_role, t
 from ui.session import lang as current_lang
+from yse_core.formatting import local_time
 from yse_core.gaps.service import heatmap_data
 from yse_core.indicators.situation import period_caption
 from yse_core.responses import round_overview

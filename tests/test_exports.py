@@ -19,7 +19,6 @@ from yse_core.db import open_db
 from yse_core.errors import PermissionDenied, YseError
 from yse_core.exports import (
     NoDiscussionRecord,
-    answer_text,
     briefing_docx,
     briefing_zip,
     minutes_docx,
@@ -28,7 +27,8 @@ from yse_core.exports import (
     round_workbook_xlsx,
     safe_filename,
 )
-from yse_core.exports.content import format_value, indicator_rows
+from yse_core.exports.content import indicator_rows
+from yse_core.formatting import answer_text, value_with_unit
 from yse_core.gaps.service import points_for_area
 from yse_core.questionnaire import Question
 from yse_core.rounds import get_questionnaire
@@ -155,8 +155,8 @@ def test_briefing_holds_answers_figures_points_comments_and_follow_ups(demo_db, 
     assert "Nuorten työpaja Ohjaamo" in text and "3 htv, 250 000 €" in text  # the measure as a table
     assert "1\u00a0250" in text
     rate = next(row for row in indicator_rows(demo_db, "helsinki", ["TYOTTOMYYSASTE"]))
-    assert format_value(rate.area_value, rate.unit, rate.decimals) in text
-    assert format_value(rate.country_value, rate.unit, rate.decimals) in text
+    assert value_with_unit(rate.area_value, rate.unit, "fi", rate.decimals) in text
+    assert value_with_unit(rate.country_value, rate.unit, "fi", rate.decimals) in text
     points = points_for_area(demo_db, 2025, "helsinki", reviewer)
     assert points, "the saved answers should raise at least one discussion point"
     assert all(point.message("fi") in text for point in points)

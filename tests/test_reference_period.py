@@ -15,7 +15,7 @@ from tools.apptest_helpers import logged_in_app
 from yse_core import auth, rounds
 from yse_core.db import open_db, transaction
 from yse_core.exports import briefing_docx, round_workbook_xlsx
-from yse_core.exports.content import format_value
+from yse_core.formatting import value_with_unit
 from yse_core.indicators import situation
 from yse_core.indicators.store import import_file
 from yse_core.setup import init_database
@@ -145,8 +145,8 @@ def test_briefing_shows_the_rounds_figures_and_states_the_month(db, year, month)
     text = _document_text(briefing_docx(db, ADMIN, year, "helsinki"))
     other = next(other for other in HELSINKI_UNEMPLOYED if other != month)
     assert f"Tilastokuukausi {month[5:]}/{month[:4]} (kierroksen {year} viitekuukausi)." in text
-    assert format_value(HELSINKI_UNEMPLOYED[month], "persons", 0) in text
-    assert format_value(HELSINKI_UNEMPLOYED[other], "persons", 0) not in text
+    assert value_with_unit(HELSINKI_UNEMPLOYED[month], "persons", "fi", 0) in text
+    assert value_with_unit(HELSINKI_UNEMPLOYED[other], "persons", "fi", 0) not in text
     assert f"{month[5:]}/{month[:4]}" in text and "None" not in text and "nan" not in text.split()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools.apptest_helpers import logged_in_app, titles
+from yse_core import formatting
 from yse_core.db import open_db, transaction
 from yse_core.indicators import charts, situation
 
@@ -176,7 +177,7 @@ def test_theme_vacancy_figure_carries_the_unknown_location_share_of_its_month(sm
     ],
 )
 def test_format_number(value, decimals, lang, signed, expected):
-    assert situation.format_number(value, decimals, lang, signed=signed) == expected
+    assert formatting.number(value, lang, decimals, signed=signed) == expected
 
 
 # --- charts and their tables ---------------------------------------------------------------------

@@ -6,8 +6,8 @@ import streamlit as st
 
 from yse_core.comments import add_comment, reply, resolve
 from yse_core.errors import YseError
+from yse_core.formatting import local_time
 
-from .questionnaire_form import local_time
 from .session import t
 
 

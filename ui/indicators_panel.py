@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from yse_core import formatting
 from yse_core.indicators import charts, geo, load_catalogue, situation
 from yse_core.rounds import reference_period
 
@@ -87,7 +88,7 @@ def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> Non
     language = lang()
     rows, country = _ranking(db, code)
     indicator = load_catalogue().get(code)
-    period = situation.display_period(rows[0]["period"] if rows else None)
+    period = formatting.period(rows[0]["period"] if rows else None)
     values = {row["area_id"]: row["value"] for row in rows}
     map_column, bar_column = st.columns([1, 1])
     map_column.plotly_chart(

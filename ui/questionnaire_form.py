@@ -9,7 +9,7 @@ import streamlit as st
 
 from yse_core import auth
 from yse_core.errors import ConflictError, YseError
-from yse_core.exports.content import answer_text
+from yse_core.formatting import answer_text, local_time
 from yse_core.gaps.service import questions_read
 from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
 from yse_core.responses import ResponseContext, answer_history, load_context, progress, save_answer
@@ -317,14 +317,14 @@ def _save_rows(db, user, context, question, rows: list[dict]) -> None:
 def _render_feedback(db, user, response_id: int, question: Question) -> None:
     saved = _state(KEY_SAVED).get(question.id)
     if saved and question.id not in _state(KEY_ERRORS) and question.id not in _state(KEY_CONFLICTS):
-        st.caption(t("q.saved_now", when=_local_time(saved)))
+        st.caption(t("q.saved_now", when=local_time(saved)))
     error = _state(KEY_ERRORS).get(question.id)
     if error:
         st.error(error, icon=":material/error:")
     conflict = _state(KEY_CONFLICTS).get(question.id)
     if conflict:
         with st.container(border=True):
-            st.warning(t("q.conflict", who=conflict["updated_by"], when=_local_time(conflict["updated_at"])))
+            st.warning(t("q.conflict", who=conflict["updated_by"], when=local_time(conflict["updated_at"])))
             st.text(t("q.conflict_theirs") + " " + format_value(question, conflict["value"]))
             st.text(t("q.conflict_mine") + " " + format_value(question, conflict["mine"]))
             keep, take = st.columns(2)
@@ -332,19 +332,6 @@ def _render_feedback(db, user, response_id: int, question: Question) -> None:
                         args=(db, user, response_id, question))
             take.button(t("q.take_theirs"), key=f"take-{response_id}-{question.id}", on_click=_take_theirs,
                         args=(response_id, question))
-
-
-def _local_time(iso: str | None) -> str:
-    if not iso:
-        return "–"
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).astimezone().strftime("%d.%m.%Y %H:%M")
-
-
-def local_time(iso: str | None) -> str:
-    """Return an ISO UTC time as local d.m.yyyy hh:mm."""
-    return _local_time(iso)
 
 
 def visible_questions(context: ResponseContext, theme) -> list[Question]:
@@ -365,7 +352,7 @@ def render_history(db, user, context: ResponseContext, theme) -> None:
     rows = answer_history(db, user, context.response["id"], chosen)
     question = questions[chosen]
     st.dataframe(
-        pd.DataFrame([{t("q.history_when"): _local_time(r["changed_at"]), t("q.history_who"): r["changed_by"],
+        pd.DataFrame([{t("q.history_when"): local_time(r["changed_at"]), t("q.history_who"): r["changed_by"],
                        t("q.history_old"): format_value(question, r["old_value"]),
                        t("q.history_new"): format_value(question, r["new_value"])} for r in rows]),
         hide_index=True, width="stretch",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ui.session import t
-from yse_core.indicators.situation import display_period
+from yse_core import formatting
 
 DEFAULT_MONTH = ""  # the statistics-month choice "default" (not None: a None choice gets a clear button)
 
 
 def month_text(period: str | None) -> str:
     """A statistics month as the admin reads it (06/2026), or why there is none."""
-    return display_period(period) if period else t("rounds.month_none")
+    return formatting.period(period) if period else t("rounds.month_none")
 
 
 def month_label(month: dict) -> str:
@@ -22,5 +22,5 @@ def month_label(month: dict) -> str:
 def period_option(period: str, default: str | None) -> str:
     """A choice of statistics month; DEFAULT_MONTH stands for the default (the latest month before the deadline)."""
     if period != DEFAULT_MONTH:
-        return display_period(period)
-    return t("rounds.default_option", month=display_period(default)) if default else t("rounds.default_option_none")
+        return formatting.period(period)
+    return t("rounds.default_option", month=formatting.period(default)) if default else t("rounds.default_option_none")

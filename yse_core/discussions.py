@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from . import audit
+from . import audit, formatting
 from .area_registry import get_area
 from .auth import User
 from .db import now_iso, transaction
@@ -65,11 +65,6 @@ _UNSET = object()  # "not given" for update_follow_up, where None means "clear t
 # --- validation -----------------------------------------------------------------------------------
 
 
-def _thousands(number: int) -> str:
-    """A whole number as Finnish writes it: 20 000."""
-    return f"{number:,}".replace(",", "\u00a0")
-
-
 def _text(value: object, label: str, *, required: bool = False) -> str | None:
     """Return a stored text (None when empty) or raise AnswerError naming the field."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -79,7 +74,7 @@ def _text(value: object, label: str, *, required: bool = False) -> str | None:
     if not isinstance(value, str):
         raise AnswerError(f"{label}: arvon on oltava tekstiä.")
     if len(value) > TEXT_MAX_LENGTH:
-        raise AnswerError(f"{label}: enintään {_thousands(TEXT_MAX_LENGTH)} merkkiä, nyt {_thousands(len(value))}.")
+        raise AnswerError(f"{label}: enintään {formatting.number(TEXT_MAX_LENGTH)} merkkiä, nyt {formatting.number(len(value))}.")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

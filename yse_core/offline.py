@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import audit
+from . import audit, formatting
 from .auth import User
 from .db import now_iso, transaction
 from .errors import AnswerError
@@ -104,12 +104,8 @@ def _fingerprint(value: object) -> str:
     return hashlib.sha256(_encode(value).encode("utf-8")).hexdigest()[:20]
 
 
-def _number_text(value: int | float, lang: str) -> str:
-    """A number as a person writes it in ``lang``: 20 000 and 2,5 in Finnish and Swedish."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = f"{value:,}"
-    return text if lang == "en" else text.replace(",", "\u00a0").replace(".", ",")
+# One number-to-text rule for the whole portal; the name stays for the messages below.
+_number_text = formatting.number
 
 
 def _sheet_names(kind: str) -> set[str]:
@@ -791,17 +787,9 @@ def read_template(
 # --- preview and apply --------------------------------------------------------------------------
 
 
-def answer_text(question: Question, value: object, lang: str = "fi") -> str:
-    """An answer as one readable text (labels, not ids), for the preview of changes."""
-    if value is None:
-        return ""
-    if question.type == "measures":
-        shown = ([_measure_cell_value(key, cell, lang) for key, cell in measure.items()] for measure in value)
-        return "\n".join("; ".join(_as_text(cell) for cell in cells if cell is not None) for cells in shown)
-    if question.type == "number":
-        unit = f" {question.unit.get(lang)}" if question.unit else ""
-        return _number_text(value, lang) + unit
-    return _as_text(_answer_cell_value(question, value, lang, ""))
+def _preview_text(question: Question, value: object, lang: str) -> str:
+    """An answer as the preview of changes shows it, every measure written out; empty when there was none."""
+    return "" if formatting.blank(value) else formatting.answer_text(question, value, lang, form="full")
 
 
 def preview_changes(
@@ -821,7 +809,7 @@ def preview_changes(
         if _encode(current) == _encode(new):
             continue
         changes.append({"question_id": question_id, "question": question.text.get(lang),
-                        "current": answer_text(question, current, lang), "new": answer_text(question, new, lang)})
+                        "current": _preview_text(question, current, lang), "new": _preview_text(question, new, lang)})
     return changes
 
 

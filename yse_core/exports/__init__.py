@@ -4,14 +4,12 @@ Every export checks who may make it and records itself in the audit log.
 """
 
 from .briefing import briefing_docx, briefing_filename, briefing_zip
-from .content import answer_text
 from .minutes import NoDiscussionRecord, has_minutes, minutes_docx, minutes_filename
 from .safe import neutralise_cell, safe_filename
 from .workbook import csv_filename, round_long_csv, round_workbook_xlsx, workbook_filename
 
 __all__ = [
     "NoDiscussionRecord",
-    "answer_text",
     "briefing_docx",
     "briefing_filename",
     "briefing_zip",

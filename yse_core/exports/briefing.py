@@ -13,7 +13,7 @@ from datetime import date
 import sqlite_utils
 from docx.shared import Cm, Pt
 
-from yse_core import audit
+from yse_core import audit, formatting
 from yse_core.auth import User, area_contacts
 from yse_core.comments import threads
 from yse_core.db import is_demo
@@ -21,7 +21,7 @@ from yse_core.discussions import followup_question_id
 from yse_core.errors import NotFound
 from yse_core.i18n import t
 from yse_core.indicators.aggregate import COUNTRY
-from yse_core.indicators.situation import display_period, period_caption
+from yse_core.indicators.situation import period_caption
 from yse_core.indicators.store import series
 from yse_core.questionnaire import is_visible
 from yse_core.responses import ResponseContext, load_context, progress
@@ -31,13 +31,10 @@ from . import word
 from .content import (
     CHART_INDICATORS,
     IndicatorRow,
-    answer_text,
     area_label,
     discussion_points,
     follow_up_items,
     indicator_rows,
-    local_date,
-    measure_rows,
     owner_text,
     point_text,
     previous_round_year,
@@ -123,13 +120,13 @@ def _title_page(document, db, user, context: ResponseContext, lang, title, demo,
     response = context.response
     state = state_label(response["state"], lang)
     if response["submitted_at"]:
-        state += f" ({t('exports.submitted', lang).lower()} {local_date(response['submitted_at'])})"
+        state += f" ({t('exports.submitted', lang).lower()} {formatting.local_date(response['submitted_at'])})"
     other_name = area["name_sv"] if lang != "sv" else area["name_fi"]
     word.key_value_table(document, [
         (t("exports.area", lang), f"{area_label(area, lang)} ({other_name})\n{area['region']} · {area['id']}"),
         (t("exports.round", lang), str(context.round["year"])),
         (t("exports.questionnaire", lang), f"{context.questionnaire.title.get(lang)} (v{context.questionnaire.version})"),
-        (t("exports.deadline", lang), local_date(context.round["deadline"])),
+        (t("exports.deadline", lang), formatting.local_date(context.round["deadline"])),
         (t("exports.response_state", lang), state),
         (t("exports.answered", lang), t("exports.progress", lang, answered=overall["answered"], visible=overall["visible"])),
         (t("exports.contacts", lang), contact_text),
@@ -150,7 +147,7 @@ def _title_page(document, db, user, context: ResponseContext, lang, title, demo,
     for line in summary:
         word.paragraph(document, line, style="List Bullet")
     word.paragraph(document)
-    word.muted(document, t("exports.generated", lang, date=local_date(date.today().isoformat()), who=user.display_name))
+    word.muted(document, t("exports.generated", lang, date=formatting.local_date(date.today().isoformat()), who=user.display_name))
     word.page_break(document)
 
 
@@ -184,7 +181,7 @@ def _follow_up_cells(item: dict, context: ResponseContext, lang: str) -> tuple[s
     reply = context.values.get(followup_question_id(item["id"]))  # the area's answer in this round's questionnaire
     if isinstance(reply, str) and reply.strip():
         body += f"\n{t('exports.area_reply', lang)}: {reply}"
-    return body, owner_text(item, lang), local_date(item["due"]), status_label(item["status"], lang)
+    return body, owner_text(item, lang), formatting.local_date(item["due"]), status_label(item["status"], lang)
 
 
 def _comments_section(document, context: ResponseContext, open_threads: list[dict], lang: str) -> None:
@@ -205,7 +202,7 @@ def _comments_section(document, context: ResponseContext, open_threads: list[dic
         heading = word.paragraph(document, f"{kind} ({status}): ", bold=True)
         word.add_text(heading, about, italic=True)
         for entry in [thread, *thread["replies"]]:
-            line = word.paragraph(document, f"{entry['author_name'] or entry['author']}, {local_date(entry['created_at'])}: ",
+            line = word.paragraph(document, f"{entry['author_name'] or entry['author']}, {formatting.local_date(entry['created_at'])}: ",
                                   bold=True, size=9.5)
             word.add_text(line, entry["body"], size=9.5)
             line.paragraph_format.left_indent = Cm(0.6 if entry is thread else 1.2)
@@ -228,7 +225,7 @@ def _indicators_section(document, db, context: ResponseContext, rows: list[Indic
         [t("exports.indicator", lang), area_name, t("exports.whole_country", lang), t("exports.period", lang),
          t("exports.notes", lang)],
         [(row.name, row.area_text(lang), row.value_text(row.country_value, row.country_flag, lang),
-          display_period(row.period), row.notes(lang)) for row in rows],
+          formatting.period(row.period), row.notes(lang)) for row in rows],
         widths_cm=(5.6, 2.6, 2.6, 1.8, 4.4), size=9,
     )
     sources = sorted({row.source for row in rows})
@@ -280,12 +277,12 @@ def _answers_section(document, context: ResponseContext, lang: str) -> None:
             value = values.get(question.id)
             word.paragraph(document, question.text.get(lang), bold=True).paragraph_format.keep_with_next = True
             if question.type == "measures" and value:
-                for number, pairs in enumerate(measure_rows(value, lang), start=1):
+                for number, pairs in enumerate(formatting.measure_rows(value, lang), start=1):
                     word.paragraph(document, t("exports.measure_number", lang, number=number), italic=True
                                    ).paragraph_format.keep_with_next = True
                     word.table(document, None, pairs, widths_cm=(4.5, 12.5), size=9.5)
                     word.paragraph(document)
             else:
-                answer = word.paragraph(document, answer_text(question, value, lang),
+                answer = word.paragraph(document, formatting.answer_text(question, value, lang),
                                         colour=word.MUTED_COLOUR if value is None else None)
                 answer.paragraph_format.left_indent = Cm(0.4)

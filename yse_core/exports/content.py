@@ -1,7 +1,7 @@
-"""What the exports put on paper: answers as text, indicator rows, discussion points, follow-ups.
+"""What the exports put on paper: indicator rows, discussion points, follow-ups.
 
-Pure formatting functions plus small read-only queries shared by the briefing, the minutes and the
-workbook. Nothing here writes to the database.
+Small read-only queries and labels shared by the briefing, the minutes and the workbook; answers, figures
+and dates become text in ``yse_core.formatting``. Nothing here writes to the database.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from yse_core import formatting
 from yse_core.auth import User
 from yse_core.discussions import FOLLOW_UP_TEXTS, FOLLOW_UP_THEME_ID, GENERAL_NOTES, follow_ups
 from yse_core.gaps.models import SEVERITY_RANK
@@ -21,7 +22,7 @@ from yse_core.indicators import situation
 from yse_core.indicators.aggregate import COUNTRY
 from yse_core.indicators.catalogue import load_catalogue
 from yse_core.indicators.store import area_values
-from yse_core.questionnaire import MEASURE_FIELDS, Question, Questionnaire
+from yse_core.questionnaire import Questionnaire
 
 # The figures every briefing charts and the workbook tabulates for all areas: the unemployment rate,
 # the three target groups of the YSE discussions, and how much of the need services reach.
@@ -40,76 +41,10 @@ KEY_INDICATORS = (
 CHART_INDICATORS = ("TYOTTOMYYSASTE", "PITKAAIKAISTYOTTOMAT_SHARE", "TYOTTOMAT25_SHARE")
 FOLLOW_UP_STATUSES = ("open", "in_progress", "done", "dropped")
 COMPARABLE_UNITS = ("percent", "days")
-DEFAULT_DECIMALS = {"percent": 1, "days": 1, "persons": 0, "count": 0}
+DEFAULT_DECIMALS = formatting.UNIT_DECIMALS
 
 
-# --- numbers and answers as text -----------------------------------------------------------------
-
-
-def format_number(value: float | int, lang: str = "fi", decimals: int | None = None) -> str:
-    """Return a number for reading: ``1 234,5`` in Finnish and Swedish, ``1,234.5`` in English."""
-    if decimals is None:
-        text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.10g}"
-    else:
-        text = f"{value:,.{decimals}f}"
-    if lang in ("fi", "sv"):
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-def answer_text(question: Question, value: object, lang: str = "fi") -> str:
-    """Return an answer as plain text, as the read-only views show it (measures as a count)."""
-    if value is None:
-        return t("q.no_answer", lang)
-    if question.type == "yes_no":
-        return t("q.yes", lang) if value else t("q.no", lang)
-    if question.type == "single":
-        return question.option_label(value, lang)
-    if question.type == "multi":
-        return ", ".join(question.option_label(option, lang) for option in value)
-    if question.type == "scale":
-        label = question.scale_labels[value - 1].get(lang) if question.scale_labels else ""
-        return f"{value} – {label}"
-    if question.type == "number":
-        unit = question.unit.get(lang) if question.unit else ""
-        return f"{format_number(value, lang)} {unit}".strip()
-    if question.type == "measures":
-        return t("q.measure_count", lang, count=len(value))
-    return str(value)
-
-
-def measure_field_text(key: str, cell: object, lang: str = "fi") -> str:
-    """Return one field of a measures row as text (choices by their labels)."""
-    if cell is None or cell == "" or cell == []:
-        return ""
-    field = MEASURE_FIELDS[key]
-    if field.kind == "multi":
-        return ", ".join(field.options[item].get(lang) if item in field.options else str(item) for item in cell)
-    if field.kind == "single":
-        return field.options[cell].get(lang) if cell in field.options else str(cell)
-    if field.kind == "date" and isinstance(cell, str) and len(cell) == 10:
-        return local_date(cell)
-    return str(cell)
-
-
-def measure_rows(value: object, lang: str = "fi") -> list[list[tuple[str, str]]]:
-    """Return each measure as (field label, text) pairs in display order, leaving out empty fields."""
-    rows = value if isinstance(value, list) else []
-    result = []
-    for row in rows:
-        pairs = [(field.label.get(lang), measure_field_text(key, row.get(key), lang)) for key, field in MEASURE_FIELDS.items()]
-        result.append([(label, text) for label, text in pairs if text])
-    return result
-
-
-def answer_full_text(question: Question, value: object, lang: str = "fi") -> str:
-    """Return an answer as text for spreadsheets: like ``answer_text``, with every measure written out."""
-    if question.type != "measures" or not value:
-        return answer_text(question, value, lang)
-    lines = []
-    for number, pairs in enumerate(measure_rows(value, lang), start=1):
-        lines.append(f"{number}) " + "; ".join(f"{label}: {text}" for label, text in pairs))
-    return "\n".join(lines)
+# --- answers ----------------------------------------------------------------------------------------
 
 
 def decode_value(text: str | None) -> object:
@@ -133,14 +68,6 @@ def status_label(status: str, lang: str = "fi") -> str:
 def state_label(state: str, lang: str = "fi") -> str:
     """Return a response state (draft, submitted, …) in words."""
     return t(f"state.{state}", lang)
-
-
-def local_date(iso: str | None) -> str:
-    """Return an ISO date or timestamp as d.m.yyyy (empty for none)."""
-    if not iso:
-        return ""
-    year, month, day = iso[:10].split("-")
-    return f"{int(day)}.{int(month)}.{year}"
 
 
 # --- indicators ------------------------------------------------------------------------------------
@@ -172,7 +99,7 @@ class IndicatorRow:
         """Return a value with its unit, or the reason it is missing."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return t("exports.flag_suppressed", lang) if flag == "suppressed" else "–"
-        return format_value(value, self.unit, self.decimals, lang)
+        return formatting.value_with_unit(value, self.unit, lang, self.decimals)
 
     def area_text(self, lang: str = "fi") -> str:
         """Return the area's value as text; a partial or suppressed count as its lower bound ("vähintään 3")."""
@@ -208,16 +135,6 @@ class IndicatorRow:
         if comparison in ("worse", "better"):
             parts.append(t(f"exports.compared_{comparison}", lang))
         return "; ".join(parts)
-
-
-def format_value(value: float, unit: str, decimals: int, lang: str = "fi") -> str:
-    """Return an indicator value with its unit (``13,7 %``, ``4,2 pv``, ``12 345``)."""
-    text = format_number(value, lang, decimals)
-    if unit == "percent":
-        return f"{text}\u00a0%"
-    if unit == "days":
-        return f"{text}\u00a0{t('exports.unit_days', lang)}"
-    return text
 
 
 def questionnaire_indicator_codes(questionnaire: Questionnaire) -> list[str]:

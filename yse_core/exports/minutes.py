@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from yse_core import audit
+from yse_core import audit, formatting
 from yse_core.area_registry import get_area
 from yse_core.auth import User
 from yse_core.discussions import FOLLOW_UP_THEME_ID, GENERAL_NOTES, get_discussion
@@ -15,7 +15,7 @@ from yse_core.questionnaire import Questionnaire
 from yse_core.rounds import get_questionnaire, get_round
 
 from . import word
-from .content import area_label, follow_up_items, local_date, owner_text, status_label, theme_title
+from .content import area_label, follow_up_items, owner_text, status_label, theme_title
 from .safe import safe_filename
 
 
@@ -49,11 +49,11 @@ def minutes_docx(db: sqlite_utils.Database, user: User, round_year: int, area_id
     word.key_value_table(document, [
         (t("exports.area", lang), area_label(area, lang)),
         (t("exports.round", lang), str(round_year)),
-        (t("exports.held_on", lang), local_date(record["held_on"])),
+        (t("exports.held_on", lang), formatting.local_date(record["held_on"])),
         (t("exports.participants", lang), record["participants"] or ""),
     ])
     word.muted(document, t("exports.recorded_by", lang, who=_display_name(db, record["recorded_by"]),
-                           when=local_date(record["recorded_at"])))
+                           when=formatting.local_date(record["recorded_at"])))
 
     word.heading(document, t("exports.section_notes", lang))
     notes = _notes_in_order(record["notes"], questionnaire)
@@ -69,7 +69,7 @@ def minutes_docx(db: sqlite_utils.Database, user: User, round_year: int, area_id
             document,
             [t("exports.follow_up_item", lang), t("exports.owner", lang), t("exports.due", lang), t("exports.status", lang),
              t("exports.linked_to", lang)],
-            [(item["body"], owner_text(item, lang), local_date(item["due"]), status_label(item["status"], lang),
+            [(item["body"], owner_text(item, lang), formatting.local_date(item["due"]), status_label(item["status"], lang),
               _linked(item, questionnaire, lang)) for item in items],
             widths_cm=(6.3, 3.2, 2.5, 1.9, 3.1), size=9,
         )
@@ -80,7 +80,7 @@ def minutes_docx(db: sqlite_utils.Database, user: User, round_year: int, area_id
     word.paragraph(document, t("exports.follow_up_needed" if record["follow_up_needed"] else "exports.follow_up_not_needed", lang),
                    bold=True)
     if record["follow_up_date"]:
-        word.paragraph(document, f"{t('exports.follow_up_date', lang)}: {local_date(record['follow_up_date'])}")
+        word.paragraph(document, f"{t('exports.follow_up_date', lang)}: {formatting.local_date(record['follow_up_date'])}")
     if record["follow_up_notes"]:
         word.paragraph(document, f"{t('exports.follow_up_notes', lang)}:", bold=True)
         word.paragraph(document, record["follow_up_notes"])

@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from yse_core import audit
+from yse_core import audit, formatting
 from yse_core.auth import User
 from yse_core.db import is_demo
 from yse_core.i18n import t
@@ -39,11 +39,8 @@ from yse_core.rounds import get_questionnaire, get_round, reference_period
 from .content import (
     DEFAULT_DECIMALS,
     KEY_INDICATORS,
-    answer_full_text,
-    answer_text,
     area_label,
     follow_up_items,
-    local_date,
     owner_text,
     previous_round_year,
     round_discussion_points,
@@ -118,12 +115,12 @@ def round_workbook_xlsx(db: sqlite_utils.Database, user: User, round_year: int, 
            t("exports.col_question_id", lang), t("exports.indicator", lang), t("exports.col_created_by", lang),
            t("exports.col_updated_at", lang)],
           [[item["round_year"], item["area_id"], item["area_name_sv"] if lang == "sv" else item["area_name_fi"], item["body"],
-            owner_text(item, lang), local_date(item["due"]), status_label(item["status"], lang), item["question_id"],
+            owner_text(item, lang), formatting.local_date(item["due"]), status_label(item["status"], lang), item["question_id"],
             item["indicator_code"], item["created_by"], item["updated_at"] or item["created_at"]] for item in items])
 
     info = [
         (t("exports.info_workbook", lang, year=round_year), questionnaire.title.get(lang)),
-        (t("exports.info_generated", lang), local_date(date.today().isoformat())),
+        (t("exports.info_generated", lang), formatting.local_date(date.today().isoformat())),
         (t("exports.info_by", lang), user.display_name),
         (situation.period_caption(periods, lang, reference=reference, round_year=round_year), ""),
         (t("exports.info_hidden_note", lang), ""),
@@ -182,7 +179,7 @@ def _theme_cell(question: Question, value: object, lang: str) -> object:
         return None
     if question.type in ("number", "scale"):
         return value
-    return answer_full_text(question, value, lang)
+    return formatting.answer_text(question, value, lang, form="full")
 
 
 def _long_headers(lang: str) -> list[str]:
@@ -200,8 +197,7 @@ def _long_rows(questionnaire: Questionnaire, areas: list[dict], answers: dict[st
             if row is None or row["value"] is None or not is_visible(question, values, area):
                 continue
             yield [round_year, area["id"], area_label(area, lang), question.id, question.text.get(lang),
-                   answer_full_text(question, row["value"], lang) if question.type == "measures"
-                   else answer_text(question, row["value"], lang),
+                   formatting.answer_text(question, row["value"], lang, form="full"),
                    row["updated_by"], row["updated_at"]]
 
 

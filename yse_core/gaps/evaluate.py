@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from yse_core import formatting
 from yse_core.i18n import t
 from yse_core.questionnaire.answers import is_visible
 from yse_core.questionnaire.models import LANGUAGES, MEASURE_FIELDS, Question, Questionnaire
@@ -49,7 +50,7 @@ from .models import (
     IndicatorCondition,
 )
 
-NOT_AVAILABLE = "–"  # a placeholder's value when the figure is not available: such sentences are left out
+NOT_AVAILABLE = formatting.MISSING  # a placeholder's value when the figure is not available: such sentences are left out
 MAX_NAMES = 10  # measure names quoted in one message
 MAX_EVIDENCE = 2  # "why it matters" sentences in one message
 UNIT_KEYS = {"percent": "gaps.unit.percent", "days": "gaps.unit.days", "persons": "gaps.unit.persons",
@@ -546,15 +547,7 @@ def _decide_differs(condition: AnswerCondition, value: float, figure: IndicatorF
     return _Outcome(True, weak=_weak_reason(code, test, figure.value > value), evidence=(evidence,))
 
 
-def blank_answer(value: object) -> bool:
-    """None, whitespace-only text, an empty list or mapping, or NaN: no answer."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (list, tuple, dict)):
-        return len(value) == 0
-    return isinstance(value, float) and math.isnan(value)
+blank_answer = formatting.blank  # one rule for "no answer" in views, exports and gap rules
 
 
 def _is_number(value: object) -> bool:
@@ -626,17 +619,18 @@ def _values(rule: GapRule, context: _Context, outcome: _Outcome, lang: str) -> d
         if figure is None:
             continue
         values[f"unit{suffix}"] = t(UNIT_KEYS[figure.unit], lang) if figure.unit in UNIT_KEYS else figure.unit
-        values[f"period{suffix}"] = format_period(figure.period)
+        values[f"period{suffix}"] = formatting.period(figure.period)
         decimals = figure.decimals if figure.decimals is not None else (0 if figure.unit in ("persons", "count") else 1)
         values[f"area_value{suffix}"] = _figure_value(figure, lang, decimals)
-        values[f"country_value{suffix}"] = format_number(figure.country_value, lang, decimals)
+        values[f"country_value{suffix}"] = formatting.number(figure.country_value, lang, decimals)
         change, _low, _test = _change(figure)
-        values[f"area_yoy{suffix}"] = format_number(change, lang, 1, signed=True)
-        values[f"country_yoy{suffix}"] = format_number(_country_change(figure), lang, 1, signed=True)
+        values[f"area_yoy{suffix}"] = formatting.number(change, lang, 1, signed=True)
+        values[f"country_yoy{suffix}"] = formatting.number(_country_change(figure), lang, 1, signed=True)
     for name, question_id in zip(ANSWER_PLACEHOLDERS, rule.questions, strict=False):
         values[name] = t("gaps.unanswered", lang)
         if context.applicable(question_id) and not blank_answer(context.answers.get(question_id)):
-            values[name] = format_answer(context.question(question_id), context.answers.get(question_id), lang)
+            values[name] = formatting.answer_text(context.question(question_id), context.answers.get(question_id), lang,
+                                                   form="quote")
     if outcome.names:
         shown = list(outcome.names[:MAX_NAMES])
         more = len(outcome.names) - len(shown)
@@ -651,8 +645,8 @@ def _figure_value(figure: IndicatorFigure, lang: str, decimals: int) -> str:
         return NOT_AVAILABLE
     if figure.flag == "partial" and figure.statistic == "count" and figure.high is None:
         low = figure.low if figure.low is not None else figure.value
-        return t("gaps.at_least", lang, value=format_number(low, lang, decimals))
-    return format_number(figure.value, lang, decimals)
+        return t("gaps.at_least", lang, value=formatting.number(low, lang, decimals))
+    return formatting.number(figure.value, lang, decimals)
 
 
 def _strongest(evidence: tuple[_Evidence, ...], weak: tuple[str, ...]) -> list[_Evidence]:
@@ -669,7 +663,7 @@ def _strongest(evidence: tuple[_Evidence, ...], weak: tuple[str, ...]) -> list[_
 def _difference_text(figure: IndicatorFigure | None, difference: float, lang: str) -> str:
     unit = figure.unit if figure else "percent"
     decimals = 1 if unit in ("percent", "days") else 0
-    number = format_number(abs(difference), lang, decimals)
+    number = formatting.number(abs(difference), lang, decimals)
     key = "gaps.unit.points" if unit == "percent" else UNIT_KEYS.get(unit, "gaps.unit.count")
     return f"{number} {t(key, lang)}"
 
@@ -678,7 +672,7 @@ def _base_text(figure: IndicatorFigure | None, base: float | None, lang: str) ->
     if base is None:
         return NOT_AVAILABLE
     unit = figure.base_unit if figure else "persons"
-    return f"{format_number(base, lang, 0)} {t(UNIT_KEYS.get(unit, 'gaps.unit.count'), lang)}"
+    return f"{formatting.number(base, lang, 0)} {t(UNIT_KEYS.get(unit, 'gaps.unit.count'), lang)}"
 
 
 def _evidence_text(item: _Evidence, context: _Context, lang: str) -> str:
@@ -687,8 +681,8 @@ def _evidence_text(item: _Evidence, context: _Context, lang: str) -> str:
     base = _base_text(figure, item.test.base, lang)
     if item.kind == "areas":
         decimals = figure.decimals if figure and figure.decimals is not None else 1
-        return t("gaps.evidence.areas", lang, name=name, percent=format_number(item.quantile * 100, lang, 0),
-                 reference=format_number(item.reference, lang, decimals), count=len(figure.areas) if figure else 0)
+        return t("gaps.evidence.areas", lang, name=name, percent=formatting.number(item.quantile * 100, lang, 0),
+                 reference=formatting.number(item.reference, lang, decimals), count=len(figure.areas) if figure else 0)
     difference = _difference_text(figure, item.observed - item.reference, lang)
     direction = t("gaps.evidence.above" if item.observed > item.reference else "gaps.evidence.below", lang)
     if item.kind == "change":
@@ -697,7 +691,7 @@ def _evidence_text(item: _Evidence, context: _Context, lang: str) -> str:
         return t("gaps.evidence.country", lang, difference=difference, direction=direction, base=base)
     decimals = figure.decimals if figure and figure.decimals is not None else 1
     return t("gaps.evidence.limit", lang, difference=difference, direction=direction, base=base,
-             limit=format_number(item.reference, lang, decimals))
+             limit=formatting.number(item.reference, lang, decimals))
 
 
 def _weak_text(reason: str, context: _Context, lang: str) -> str:
@@ -742,7 +736,7 @@ def _describe_missing(missing: list[str], context: _Context, lang: str) -> str:
         if part in ("year_ago", "country_year_ago") and figure is not None:
             period = figure.period_year_ago or (_year_earlier(figure.period) if figure.period else "")
         if period:
-            name += f" {format_period(period)}"
+            name += f" {formatting.period(period)}"
         if part == "partial" and figure is not None and figure.missing_members:
             members = ", ".join(_member_name(member, lang) for member in figure.missing_members)
             parts.append(f"{name} ({t('gaps.missing_part.partial_members', lang, members=members)})")
@@ -755,44 +749,3 @@ def _describe_missing(missing: list[str], context: _Context, lang: str) -> str:
 
 def _year_earlier(period: str) -> str:
     return f"{int(period[:4]) - 1:04d}{period[4:]}" if period[:4].isdigit() else period
-
-
-def format_number(value: float | None, lang: str, decimals: int = 1, *, signed: bool = False) -> str:
-    """A number as written in ``lang``: 1 234,5 and −1,2 in Finnish and Swedish, 1,234.5 in English; "–" for None."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return NOT_AVAILABLE
-    text = f"{value:{'+' if signed else ''},.{decimals}f}"
-    if lang == "en":
-        return text
-    return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
-
-
-def format_period(period: str) -> str:
-    """``2025-12`` → ``12/2025``; anything else unchanged."""
-    if len(period) == 7 and period[4] == "-":
-        return f"{period[5:]}/{period[:4]}"
-    return period
-
-
-def format_answer(question: Question | None, value: object, lang: str) -> str:
-    """An answer as a person reads it: yes/no, a scale level with its label, option labels or measure names."""
-    if blank_answer(value):
-        return NOT_AVAILABLE
-    if isinstance(value, bool):
-        return t("gaps.yes" if value else "gaps.no", lang)
-    if _is_number(value):
-        decimals = 0 if float(value).is_integer() else 1
-        text = format_number(float(value), lang, decimals)
-        if question is not None and question.type == "scale" and question.scale_labels and isinstance(value, int) \
-                and 1 <= value <= len(question.scale_labels):
-            return f"{text} – {question.scale_labels[value - 1].get(lang)}"
-        return text
-    if isinstance(value, str):
-        if question is not None and question.type == "single":
-            return question.option_label(value, lang)
-        return value if len(value) <= 80 else value[:79] + "…"
-    if isinstance(value, list):
-        if all(isinstance(item, str) for item in value):
-            return ", ".join(question.option_label(item, lang) if question else item for item in value)
-        return ", ".join(_row_names(value))
-    return str(value)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from yse_core import formatting
+
 from .aggregate import COUNTRY, round_half_up
 from .catalogue import LANGUAGES, Indicator, load_catalogue
 
@@ -24,9 +26,6 @@ UNKNOWN_MUNICIPALITY = "KUJOU"
 
 def caveat_figures(db: sqlite_utils.Database, indicator: Indicator, period: str) -> dict[str, dict[str, str]]:
     """Return language → placeholder → formatted figure for the indicator's data caveat in one period."""
-    # situation imports this module; its formatting is imported when first needed, not at import time
-    from .situation import display_period, format_value
-
     stored = dict(db.execute(
         "SELECT region_code, value FROM indicator_values WHERE indicator_code = ? AND period = ? "
         "AND region_code IN (?, ?) AND value IS NOT NULL",
@@ -35,14 +34,14 @@ def caveat_figures(db: sqlite_utils.Database, indicator: Indicator, period: str)
     country, unknown = stored.get(COUNTRY), stored.get(UNKNOWN_MUNICIPALITY)
     figures: dict[str, dict[str, str]] = {}
     for lang in LANGUAGES:
-        known = {"period": display_period(period)}
+        known = {"period": formatting.period(period)}
         if country is not None:
-            known["country_value"] = format_value(country, indicator.unit, indicator.decimals or 0, lang)
+            known["country_value"] = formatting.value_with_unit(country, indicator.unit, lang, indicator.decimals or 0)
         if unknown is not None:
-            known["unknown_location_count"] = format_value(unknown, indicator.unit, 0, lang)
+            known["unknown_location_count"] = formatting.value_with_unit(unknown, indicator.unit, lang, 0)
             if country:
                 share = round_half_up(unknown / country * 100, 1)
-                known["unknown_location_share"] = format_value(share, "percent", 1, lang)
+                known["unknown_location_share"] = formatting.value_with_unit(share, "percent", lang, 1)
         figures[lang] = known
     return figures
 

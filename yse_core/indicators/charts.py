@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from yse_core import formatting
 from yse_core.i18n import t
 
 from .catalogue import load_catalogue
-from .situation import display_period, format_value, unit_label
+from .situation import unit_label
 
 SERIES_ORDER = ("area", "country", "peers")
 SERIES_STYLE = {
@@ -74,8 +75,8 @@ def trend_figure(points: Sequence[Mapping], code: str, labels: Mapping[str, str]
         figure.add_trace(go.Scatter(
             x=[row["period"] for row in rows], y=[row["value"] for row in rows], name=labels[series], mode="lines",
             line={"color": style["color"], "width": style["width"], "dash": style["dash"]},
-            customdata=[format_value(row["value"], indicator.unit, indicator.decimals, lang,
-                                     signed=indicator.yoy_of is not None) for row in rows],
+            customdata=[formatting.value_with_unit(row["value"], indicator.unit, lang, indicator.decimals,
+                                                signed=indicator.yoy_of is not None) for row in rows],
             hovertemplate="%{fullData.name}: %{customdata} (%{x|%Y-%m})<extra></extra>",
         ))
     figure.update_layout(
@@ -117,7 +118,8 @@ def area_bar_figure(rows: Sequence[Mapping], code: str, lang: str, *, highlight:
     figure = go.Figure(go.Bar(
         x=[row["value"] for row in shown], y=[_area_label(row, lang) for row in shown], orientation="h",
         marker_color=[HIGHLIGHT_COLOUR if row["area_id"] == highlight else BAR_COLOUR for row in shown],
-        customdata=[format_value(row["value"], indicator.unit, indicator.decimals, lang, signed=signed) for row in shown],
+        customdata=[formatting.value_with_unit(row["value"], indicator.unit, lang, indicator.decimals, signed=signed)
+                    for row in shown],
         hovertemplate="%{y}: %{customdata}<extra></extra>", name=indicator.name.get(lang),
     ))
     shapes, annotations = [], []
@@ -125,14 +127,14 @@ def area_bar_figure(rows: Sequence[Mapping], code: str, lang: str, *, highlight:
         shapes.append({"type": "line", "x0": country_value, "x1": country_value, "xref": "x", "y0": 0, "y1": 1,
                        "yref": "paper", "line": {"color": "#444444", "dash": "dash", "width": 1.5}})
         annotations.append({
-            "text": t("situation.country_line", lang, value=format_value(country_value, indicator.unit, indicator.decimals,
-                                                                      lang, signed=signed)),
+            "text": t("situation.country_line", lang, value=formatting.value_with_unit(country_value, indicator.unit, lang,
+                                                                                 indicator.decimals, signed=signed)),
             "x": country_value, "xref": "x", "y": 0, "yref": "paper", "yanchor": "top", "showarrow": False,
             "font": {"size": 11, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.8)",
         })
     figure.update_layout(
         title={"text": _title(indicator.name.get(lang), demo, lang), "font": {"size": 15},
-               "subtitle": {"text": t("situation.bar_subtitle", lang, period=display_period(period))}},
+               "subtitle": {"text": t("situation.bar_subtitle", lang, period=formatting.period(period))}},
         xaxis={"title": {"text": _axis_label(indicator.unit, lang)}, "separatethousands": True, "side": "top"},
         yaxis={"automargin": True, "tickfont": {"size": 11}},
         height=max(360, 18 * len(shown) + 150), margin={"l": 10, "r": 20, "t": 110, "b": 30}, showlegend=False,

@@ -24,9 +24,8 @@ from urllib.parse import quote
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from yse_core import formatting
 from yse_core.i18n import t
-
-from .situation import format_number
 
 AREA_MAP_PATH = Path(__file__).resolve().parent.parent / "reference" / "areas_map.geojson"
 MAP_CREDIT = "Statistics Finland, municipality boundaries 2025, CC BY 4.0"
@@ -333,7 +332,7 @@ def area_map_figure(
     figure.add_trace(go.Choropleth(
         geojson=geojson, featureidkey="properties.area_id", locations=with_value, z=numbers, zmin=low, zmax=high,
         colorscale=scale, name=title,
-        customdata=[[label[a], format_number(values[a], decimals, lang) + unit_suffix] for a in with_value],
+        customdata=[[label[a], formatting.number(values[a], lang, decimals or 0) + unit_suffix] for a in with_value],
         hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
         marker_line_color=edge_colours, marker_line_width=1,
         colorbar={"title": {"text": unit}, "thickness": 14, "len": 0.6, "separatethousands": True},

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 import sqlite_utils
 
+from yse_core import formatting
 from yse_core.area_registry import get_area
 from yse_core.i18n import t
 
@@ -398,35 +399,9 @@ def country_value(db: sqlite_utils.Database, code: str, period: str) -> float | 
 # --- display ------------------------------------------------------------------------------------
 
 
-def format_number(value: float | None, decimals: int | None, lang: str, *, signed: bool = False) -> str:
-    """Return a number as text: 12 345,6 in Finnish and Swedish, 12,345.6 in English; a dash when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    places = decimals or 0
-    text = f"{value:+,.{places}f}" if signed else f"{value:,.{places}f}"
-    if lang in ("fi", "sv"):
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text.replace("-", "−")
-
-
-def display_period(period: str | None) -> str:
-    """Return a period for display: ``2025-12`` → ``12/2025`` (does not wrap in a narrow column), ``2025`` as is."""
-    if not period:
-        return "–"
-    return f"{period[5:7]}/{period[:4]}" if len(period) == 7 else period
-
-
 def unit_label(unit: str, lang: str) -> str:
     """Return the unit's name for an axis or a column (e.g. "%", "henkilöä", "päivää")."""
     return t(f"situation.unit.{unit}", lang)
-
-
-def format_value(value: float | None, unit: str, decimals: int | None, lang: str, *, signed: bool = False) -> str:
-    """Return a value with its unit suffix: "14,2 %", "21,3 pv", "50 631" (persons and counts need none)."""
-    text = format_number(value, decimals, lang, signed=signed)
-    if value is None or unit in ("persons", "count"):
-        return text
-    return f"{text} {t(f'situation.suffix.{unit}', lang)}"
 
 
 def lower_bound(value: float | None, flag: str, low: float | None) -> float | None:
@@ -445,9 +420,9 @@ def bounded_text(value: float | None, flag: str, low: float | None, unit: str, d
     if kind == "count" and flag in ("partial", "suppressed"):
         bound = lower_bound(value, flag, low)
         if bound is None:
-            return format_number(None, decimals, lang)
-        return t("situation.at_least", lang, value=format_value(bound, unit, decimals, lang))
-    return format_value(value, unit, decimals, lang, signed=signed)
+            return formatting.MISSING
+        return t("situation.at_least", lang, value=formatting.value_with_unit(bound, unit, lang, decimals))
+    return formatting.value_with_unit(value, unit, lang, decimals, signed=signed)
 
 
 def partial_text(flag: str | None, low: float | None, high: float | None, missing: Sequence[str], unit: str,
@@ -464,7 +439,8 @@ def partial_text(flag: str | None, low: float | None, high: float | None, missin
     else:
         parts = [t(f"situation.flag.{flag}", lang)]
     if kind != "count" and low is not None and high is not None:
-        span = f"{format_number(low, decimals, lang)}–{format_value(high, unit, decimals, lang)}"
+        shown = formatting.UNIT_DECIMALS.get(unit) if decimals is None else decimals
+        span = f"{formatting.number(low, lang, shown)}–{formatting.value_with_unit(high, unit, lang, shown)}"
         parts.append(t("situation.true_range", lang, range=span))
     return "; ".join(parts)
 
@@ -499,9 +475,9 @@ def period_caption(periods: Iterable[str | None], lang: str, *, reference: str |
     if month is None:
         return ""
     if reference and round_year is not None:
-        text = t("situation.month_round", lang, month=display_period(month), year=round_year)
+        text = t("situation.month_round", lang, month=formatting.period(month), year=round_year)
     else:
-        text = t("situation.month_latest", lang, month=display_period(month))
+        text = t("situation.month_latest", lang, month=formatting.period(month))
     if shown and shown[0] < month:
         text += " " + t("situation.month_older", lang)
     return text
@@ -513,7 +489,7 @@ def indicator_name(code: str, lang: str) -> str:
 
 
 def _peer_text(figure: Mapping, lang: str) -> str:
-    text = format_value(figure["peer_value"], figure["unit"], figure["decimals"], lang, signed=figure["is_change"])
+    text = formatting.value_with_unit(figure["peer_value"], figure["unit"], lang, figure["decimals"], signed=figure["is_change"])
     if figure["peer_method"] == "median":
         text += f" ({t('situation.median', lang)})"
     return text
@@ -527,12 +503,12 @@ def key_figures_table(figures: Sequence[Mapping], lang: str) -> pd.DataFrame:
         rows.append({
             t("situation.col.indicator", lang): figure["name"].get(lang) or figure["name"]["fi"],
             t("situation.col.area", lang): area_text(figure, lang),
-            t("situation.col.country", lang): format_value(figure["country_value"], figure["unit"], figure["decimals"],
-                                                           lang, signed=figure["is_change"]),
+            t("situation.col.country", lang): formatting.value_with_unit(figure["country_value"], figure["unit"], lang,
+                                                                       figure["decimals"], signed=figure["is_change"]),
             t("situation.col.peers", lang): _peer_text(figure, lang),
-            t("situation.col.change", lang): format_value(figure["change"], change_unit, figure["decimals"], lang,
-                                                          signed=True),
-            t("situation.col.period", lang): display_period(figure["period"]),
+            t("situation.col.change", lang): formatting.value_with_unit(figure["change"], change_unit, lang, figure["decimals"],
+                                                                      signed=True),
+            t("situation.col.period", lang): formatting.period(figure["period"]),
             t("situation.col.source", lang): source_text(figure, lang),
             t("situation.col.flags", lang): notes_text(figure, lang),
         })
@@ -547,9 +523,9 @@ def theme_table(figures: Sequence[Mapping], lang: str, *, notes: bool = True) ->
     return pd.DataFrame([{
         t("situation.col.indicator", lang): figure["name"].get(lang) or figure["name"]["fi"],
         t("situation.col.area", lang): area_text(figure, lang),
-        t("situation.col.country", lang): format_value(figure["country_value"], figure["unit"], figure["decimals"], lang,
-                                                       signed=figure["is_change"]),
-        t("situation.col.period", lang): display_period(figure["period"]),
+        t("situation.col.country", lang): formatting.value_with_unit(figure["country_value"], figure["unit"], lang,
+                                                                   figure["decimals"], signed=figure["is_change"]),
+        t("situation.col.period", lang): formatting.period(figure["period"]),
         **({t("situation.col.flags", lang): notes_text(figure, lang)} if notes else {}),
     } for figure in figures])
 
@@ -589,11 +565,8 @@ __all__ = [
     "bounded_text",
     "caveats",
     "country_value",
-    "display_period",
     "figure_kind",
     "flags_text",
-    "format_number",
-    "format_value",
     "group_value",
     "indicator_name",
     "key_figures",
