@@ -235,7 +235,7 @@ def test_a_real_import_removes_demo_values_and_demo_is_refused_over_real_values(
 def test_a_csv_without_a_source_is_refused_naming_the_file_and_nothing_is_written(db, file_name, source):
     with pytest.raises(SourceRequired) as caught:
         import_file(db, file_name, SERVICE_CSV, source=source)
-    texts = {lang: caught.value.text(lang) for lang in ("fi", "sv", "en")}
+    texts = {lang: caught.value.message(lang) for lang in ("fi", "sv", "en")}
     assert all(file_name in text for text in texts.values())
     assert "lähde" in texts["fi"] and "källa" in texts["sv"] and "source" in texts["en"]
     assert str(caught.value) == texts["fi"]

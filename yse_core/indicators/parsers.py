@@ -1,7 +1,8 @@
 """Statistics files → ``ParsedTable``: PxWeb JSON, JSON-stat 2.0, PC-Axis, and the documented CSV/XLSX layout.
 
 Every parser is a pure function of the file's bytes. A file that cannot be read is refused with
-``IndicatorImportError`` naming the place (row, line, cell) and the problem, in Finnish and English.
+``IndicatorImportError``: a catalogue key (``yse_core/i18n/errors_data.yaml``) with the place in the file
+(``Place``: format, sheet, line or row, column) and the problem as parameters, shown in the reader's language.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from yse_core.errors import IndicatorImportError
+from yse_core.i18n import LANGUAGES, t
 
 from .catalogue import Catalogue, load_catalogue
 
@@ -68,8 +70,59 @@ class ParsedTable:
         return sorted({record.period for record in self.records})
 
 
-def _error(fi: str, en: str) -> IndicatorImportError:
-    return IndicatorImportError(f"{fi} ({en})")
+@dataclass(frozen=True)
+class Place(Mapping):
+    """Where in a statistics file a problem is: format or file, sheet, header or numbered line/row, column.
+
+    A mapping of language → text, so that an error's ``where`` parameter is written in the reader's
+    language (``errors.localize``), while ``file``, ``line`` and ``field`` stay readable to programs.
+    """
+
+    file: str
+    sheet: str | None = None
+    header: bool = False
+    line: int | None = None
+    unit: str = "line"  # how the number is named: import_place.line, row, data_row, data_value, value_index
+    key: tuple[str, ...] = ()
+    field: str | None = None
+
+    def text(self, lang: str) -> str:
+        """Return the place as the reader of ``lang`` reads it, e.g. ``csv: rivi 3, sarake value``."""
+        parts = []
+        if self.sheet is not None:
+            parts.append(t("import_place.sheet", lang, sheet=self.sheet))
+        if self.header:
+            parts.append(t("import_place.header", lang))
+        if self.line is not None:
+            parts.append(t(f"import_place.{self.unit}", lang, line=str(self.line), combo=", ".join(self.key)))
+        if self.field is not None:
+            parts.append(t("import_place.field", lang, field=self.field))
+        return f"{self.file}: {', '.join(parts)}" if parts else self.file
+
+    def at(self, field: str) -> Place:
+        """Return the same place narrowed to one column."""
+        return replace(self, field=field)
+
+    def __getitem__(self, lang: str) -> str:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return self.text(lang)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+    def __str__(self) -> str:
+        return self.text("fi")
+
+
+def _error(key: str, where: str | Place, **params: Any) -> IndicatorImportError:
+    """An import error: ``where`` is the place, also given as ``file``/``line``/``field`` when it is a ``Place``."""
+    if isinstance(where, Place):
+        params = {"file": where.file, "line": where.line, "field": where.field, **params}
+    return IndicatorImportError(key, where=where, **params)
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -80,7 +133,7 @@ def _short(value: Any, limit: int = 40) -> str:
 # --- cells ---------------------------------------------------------------------------------
 
 
-def parse_period(raw: Any, where: str) -> str:
+def parse_period(raw: Any, where: str | Place) -> str:
     """Return ``YYYY-MM`` (from ``2026M06`` or ``2026-06``) or ``YYYY``; refuse anything else."""
     if isinstance(raw, datetime | date):
         return f"{raw.year:04d}-{raw.month:02d}"
@@ -94,21 +147,18 @@ def parse_period(raw: Any, where: str) -> str:
         year, month = int(match.group(1)), match.group(2)
         if 1990 <= year <= 2100 and (month is None or 1 <= int(month) <= 12):
             return f"{year:04d}-{month}" if month else f"{year:04d}"
-    raise _error(
-        f"{where}: kausi {_short(raw)} ei ole muotoa VVVV-KK, VVVVMkk tai VVVV",
-        f"period {_short(raw)} is not in the form YYYY-MM, YYYYMmm or YYYY",
-    )
+    raise _error("import_error.period", where, value=_short(raw))
 
 
-def parse_value(raw: Any, where: str) -> tuple[float | None, bool]:
+def parse_value(raw: Any, where: str | Place) -> tuple[float | None, bool]:
     """Return (value, suppressed): blank and dots (``...``) are suppressed, ``-`` is zero, decimal comma accepted."""
     if raw is None:
         return None, True
     if isinstance(raw, bool):
-        raise _error(f"{where}: arvo {_short(raw)} ei ole luku", f"value {_short(raw)} is not a number")
+        raise _error("import_error.not_number", where, value=_short(raw))
     if isinstance(raw, int | float):
         if not math.isfinite(raw):
-            raise _error(f"{where}: arvo {_short(raw)} ei ole äärellinen luku", f"value {_short(raw)} is not finite")
+            raise _error("import_error.not_finite", where, value=_short(raw))
         return float(raw), False
     text = str(raw).strip()
     if text == "" or MISSING_MARKS.match(text):
@@ -118,38 +168,29 @@ def parse_value(raw: Any, where: str) -> tuple[float | None, bool]:
     compact = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
     if NUMBER.match(compact):
         return float(compact.replace(",", ".")), False
-    raise _error(f"{where}: arvo {_short(text)} ei ole luku", f"value {_short(text)} is not a number")
+    raise _error("import_error.not_number", where, value=_short(text))
 
 
-def _statfin_region(raw: Any, where: str) -> str:
+def _statfin_region(raw: Any, where: str | Place) -> str:
     text = str(raw).strip() if raw is not None else ""
     if STATFIN_REGION.match(text):
         return text
-    raise _error(
-        f"{where}: aluekoodi {_short(raw)} ei ole 12r5:n koodi (SSS, KU###, SK###, MK##, ELY##)",
-        f"region code {_short(raw)} is not a 12r5 code (SSS, KU###, SK###, MK##, ELY##)",
-    )
+    raise _error("import_error.statfin_region", where, value=_short(raw))
 
 
-def _long_region(raw: Any, where: str) -> str:
+def _long_region(raw: Any, where: str | Place) -> str:
     text = str(raw).strip() if raw is not None else ""
     if STATFIN_REGION.match(text):
         return text
     if AREA_ID.match(text.lower()) and not text.isdigit():
         return text.lower()
-    raise _error(
-        f"{where}: aluekoodi {_short(raw)} ei ole alueen tunnus, SSS eikä kuntakoodi muotoa KU091",
-        f"region code {_short(raw)} is not an area id, SSS or a municipality code like KU091",
-    )
+    raise _error("import_error.long_region", where, value=_short(raw))
 
 
-def _check_indicator(code: str, catalogue: Catalogue, where: str) -> str:
+def _check_indicator(code: str, catalogue: Catalogue, where: str | Place) -> str:
     if code in catalogue:
         return code
-    raise _error(
-        f"{where}: tuntematon indikaattorikoodi '{code}'",
-        f"unknown indicator code '{code}'",
-    )
+    raise _error("import_error.unknown_indicator", where, code=code)
 
 
 def _check_statfin_contents(codes: list[str], catalogue: Catalogue, title: str | None, where: str) -> None:
@@ -158,17 +199,12 @@ def _check_statfin_contents(codes: list[str], catalogue: Catalogue, title: str |
     known = [code for code in codes if code in statfin]
     found = ", ".join(codes[:8]) + (" …" if len(codes) > 8 else "")
     if not known:
-        label = f"; otsikko/title '{title}'" if title else ""
-        raise _error(
-            f"{where}: tiedosto ei ole taulukko 12r5 — sisältökoodit {found}{label}",
-            "the file is another table, not 12r5: expected content codes such as TYOTTOMATLOPUSSA",
-        )
+        if title:
+            raise _error("import_error.not_12r5_contents_titled", where, codes=found, title=title)
+        raise _error("import_error.not_12r5_contents", where, codes=found)
     unknown = [code for code in codes if code not in statfin]
     if unknown:
-        raise _error(
-            f"{where}: tuntemattomat indikaattorikoodit {', '.join(unknown[:8])}",
-            f"unknown indicator codes {', '.join(unknown[:8])}; 12r5 codes are listed in the indicator catalogue",
-        )
+        raise _error("import_error.unknown_indicators", where, codes=", ".join(unknown[:8]))
 
 
 def _check_table_id(found: str | None, where: str) -> None:
@@ -177,10 +213,7 @@ def _check_table_id(found: str | None, where: str) -> None:
         return
     match = TABLE_ID_IN_TEXT.match(str(found))
     if match and match.group(1).lower() not in TABLE_12R5_ALIASES:
-        raise _error(
-            f"{where}: tiedosto on taulukko '{found}', ei 12r5",
-            f"the file is table '{found}', not 12r5",
-        )
+        raise _error("import_error.other_table", where, table=str(found))
 
 
 def _normalise_updated(raw: Any) -> str | None:
@@ -196,16 +229,13 @@ def _no_duplicates(records: list[Record], describe) -> None:
     for index, record in enumerate(records):
         key = (record.region_code, record.period, record.indicator_code)
         if key in seen:
-            raise _error(
-                f"{describe(index)}: sama alue, kausi ja indikaattori toiseen kertaan ({', '.join(key)})",
-                f"duplicate region, period and indicator ({', '.join(key)})",
-            )
+            raise _error("import_error.duplicate", describe(index), cell=", ".join(key))
         seen.add(key)
 
 
 def _require_records(records: list[Record], file_format: str) -> None:
     if not records:
-        raise _error(f"{file_format}: tiedostossa ei ole yhtään arvoa", "the file holds no values")
+        raise _error("import_error.no_values", file_format)
 
 
 # --- detection ----------------------------------------------------------------------------
@@ -219,7 +249,7 @@ def detect_format(file_name: str, data: bytes) -> str:
     """Return the format of a file from its content (and, when that is not decisive, its name)."""
     body = _strip_bom(data)
     if not body.strip():
-        raise _error(f"{file_name}: tiedosto on tyhjä", "the file is empty")
+        raise _error("import_error.empty", file_name)
     name = (file_name or "").lower()
     if body.startswith(b"PK\x03\x04"):
         return "xlsx"
@@ -232,10 +262,7 @@ def detect_format(file_name: str, data: bytes) -> str:
             return "pxweb-json"
         if '"dimension"' in text or '"value"' in text:
             return "jsonstat2"
-        raise _error(
-            f"{file_name}: JSON-tiedosto ei ole PxWebin json- eikä JSON-stat 2 -muotoa",
-            "a JSON file that is neither PxWeb 'json' nor JSON-stat 2.0",
-        )
+        raise _error("import_error.json_unknown", file_name)
     latin = head.decode("latin-1")
     if re.match(r"\s*[A-Z][A-Z0-9-]*(\[[^\]]*\])?(\([^)]*\))?\s*=", latin) and (
         name.endswith(".px") or re.search(r"^\s*(CHARSET|AXIS-VERSION|CODEPAGE|MATRIX|STUB|HEADING)\b", latin, re.M)
@@ -250,17 +277,14 @@ def detect_format(file_name: str, data: bytes) -> str:
     cells = {cell.strip().strip('"') for cell in re.split(r"[;,\t]", first_line)}
     if name.endswith((".csv", ".txt", ".tsv")) or cells & header_names:
         return "csv"
-    raise _error(
-        f"{file_name}: tiedostomuotoa ei tunnistettu (tuetut: {', '.join(FORMATS)})",
-        f"file format not recognised (supported: {', '.join(FORMATS)})",
-    )
+    raise _error("import_error.format_unknown", file_name, formats=", ".join(FORMATS))
 
 
 def parse_file(file_name: str, data: bytes, fmt: str = "auto", catalogue: Catalogue | None = None) -> ParsedTable:
     """Parse a statistics file of any supported format; ``fmt="auto"`` detects it."""
     catalogue = catalogue or load_catalogue()
     if not _strip_bom(data).strip():
-        raise _error(f"{file_name}: tiedosto on tyhjä", "the file is empty")
+        raise _error("import_error.empty", file_name)
     file_format = detect_format(file_name, data) if fmt in (None, "", "auto") else fmt
     parsers = {
         "pxweb-json": parse_pxweb_json,
@@ -270,10 +294,7 @@ def parse_file(file_name: str, data: bytes, fmt: str = "auto", catalogue: Catalo
         "xlsx": parse_xlsx,
     }
     if file_format not in parsers:
-        raise _error(
-            f"tuntematon muoto '{file_format}' (tuetut: {', '.join(FORMATS)})",
-            f"unknown format '{file_format}'",
-        )
+        raise _error("import_error.format_name", file_name, format=file_format, formats=", ".join(FORMATS))
     return parsers[file_format](data, catalogue)
 
 
@@ -284,21 +305,16 @@ def _load_json(data: bytes, file_format: str) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _error(
-            f"{file_format}: tavu kohdassa {error.start} ei ole UTF-8:aa",
-            f"byte at offset {error.start} is not UTF-8",
-        ) from error
+        raise _error("import_error.not_utf8", file_format, offset=str(error.start)) from error
     if not text.strip():
-        raise _error(f"{file_format}: tiedosto on tyhjä", "the file is empty")
+        raise _error("import_error.empty", file_format)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise _error(
-            f"{file_format}: JSON on virheellinen tai katkennut rivillä {error.lineno}, sarakkeessa {error.colno}: {error.msg}",
-            f"invalid or truncated JSON at line {error.lineno}, column {error.colno}",
-        ) from error
+        raise _error("import_error.json_invalid", file_format, line=str(error.lineno), column=str(error.colno),
+                     reason=error.msg) from error
     except RecursionError as error:
-        raise _error(f"{file_format}: JSON on liian syvälle sisäkkäinen", "JSON nested too deeply") from error
+        raise _error("import_error.json_deep", file_format) from error
 
 
 def parse_pxweb_json(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
@@ -307,7 +323,7 @@ def parse_pxweb_json(data: bytes, catalogue: Catalogue | None = None) -> ParsedT
     fmt = "pxweb-json"
     obj = _load_json(data, fmt)
     if not isinstance(obj, dict) or not isinstance(obj.get("columns"), list) or not isinstance(obj.get("data"), list):
-        raise _error(f"{fmt}: kentät 'columns' ja 'data' puuttuvat", "the 'columns' and 'data' lists are missing")
+        raise _error("import_error.pxweb_lists", fmt)
     meta = obj.get("metadata")
     meta = meta[0] if isinstance(meta, list) and meta and isinstance(meta[0], dict) else {}
     title = meta.get("label") if isinstance(meta.get("label"), str) else None
@@ -316,47 +332,36 @@ def parse_pxweb_json(data: bytes, catalogue: Catalogue | None = None) -> ParsedT
     contents: list[str] = []
     for index, column in enumerate(obj["columns"]):
         if not isinstance(column, dict) or not isinstance(column.get("code"), str):
-            raise _error(f"{fmt}: columns[{index}] ei ole sarakekuvaus", f"columns[{index}] is not a column description")
+            raise _error("import_error.pxweb_column", fmt, index=str(index))
         kind = column.get("type")
         if kind in ("d", "t"):
             dims.append((column["code"], kind))
         elif kind == "c":
             contents.append(column["code"])
         else:
-            raise _error(
-                f"{fmt}: columns[{index}] ('{column['code']}') tyyppi {_short(kind)} ei ole d, t eikä c",
-                f"column '{column['code']}' has type {_short(kind)}, not d, t or c",
-            )
+            raise _error("import_error.pxweb_column_type", fmt, index=str(index), code=column["code"], kind=_short(kind))
     region_dims = [code for code, kind in dims if kind == "d"]
     time_dims = [code for code, kind in dims if kind == "t"]
     if len(region_dims) != 1 or len(time_dims) != 1:
-        raise _error(
-            f"{fmt}: tiedosto ei ole taulukko 12r5 — muuttujat {', '.join(code for code, _ in dims)}",
-            "the file is another table: 12r5 has exactly one area and one month variable",
-        )
+        raise _error("import_error.not_12r5_variables", fmt, variables=", ".join(code for code, _ in dims))
     _check_statfin_contents(contents, catalogue, title, f"{fmt} columns")
     region_at = [code for code, _ in dims].index(region_dims[0])
     time_at = [code for code, _ in dims].index(time_dims[0])
     records: list[Record] = []
-    places: list[str] = []
+    places: list[Place] = []
     for row_number, row in enumerate(obj["data"], start=1):
         key = row.get("key") if isinstance(row, dict) else None
         values = row.get("values") if isinstance(row, dict) else None
         if not isinstance(key, list) or len(key) != len(dims) or not isinstance(values, list):
-            raise _error(
-                f"{fmt}: data-rivi {row_number}: avain {_short(key)} ei vastaa muuttujia {[c for c, _ in dims]}",
-                f"data row {row_number}: key {_short(key)} does not match the variables",
-            )
-        label = f"{fmt}: data-rivi {row_number} (avain/key {', '.join(str(part) for part in key)})"
+            raise _error("import_error.pxweb_key", fmt, row=str(row_number), found=_short(key),
+                         variables=str([c for c, _ in dims]))
+        label = Place(fmt, line=row_number, unit="data_row", key=tuple(str(part) for part in key))
         if len(values) != len(contents):
-            raise _error(
-                f"{label}: {len(values)} arvoa, odotettiin {len(contents)}",
-                f"{len(values)} values, expected {len(contents)}",
-            )
+            raise _error("import_error.value_count", label, count=len(values), expected=len(contents))
         region = _statfin_region(key[region_at], label)
         period = parse_period(key[time_at], label)
         for code, raw in zip(contents, values, strict=True):
-            value, suppressed = parse_value(raw, f"{label}, sarake/column {code}")
+            value, suppressed = parse_value(raw, label.at(code))
             records.append(Record(region, period, code, value, suppressed))
             places.append(label)
     _require_records(records, fmt)
@@ -374,17 +379,13 @@ def _category_codes(dimension: Any, dim_id: str, size: int, fmt: str) -> list[st
         try:
             codes = [code for code, _ in sorted(index.items(), key=lambda item: int(item[1]))]
         except (TypeError, ValueError) as error:
-            raise _error(f"{fmt}: dimension.{dim_id}.category.index ei ole kelvollinen",
-                         f"dimension {dim_id}: category.index is not valid") from error
+            raise _error("import_error.category_index_invalid", fmt, dimension=dim_id) from error
     elif isinstance(index, list):
         codes = [str(code) for code in index]
     else:
-        raise _error(f"{fmt}: dimension.{dim_id}.category.index puuttuu", f"dimension {dim_id}: category.index is missing")
+        raise _error("import_error.category_index_missing", fmt, dimension=dim_id)
     if len(codes) != size:
-        raise _error(
-            f"{fmt}: dimension.{dim_id}: {len(codes)} luokkaa, mutta size sanoo {size}",
-            f"dimension {dim_id} has {len(codes)} categories but size says {size}",
-        )
+        raise _error("import_error.category_count", fmt, dimension=dim_id, count=len(codes), size=str(size))
     return [str(code) for code in codes]
 
 
@@ -394,12 +395,9 @@ def parse_jsonstat2(data: bytes, catalogue: Catalogue | None = None) -> ParsedTa
     fmt = "jsonstat2"
     obj = _load_json(data, fmt)
     if not isinstance(obj, dict):
-        raise _error(f"{fmt}: JSON ei ole objekti", "the JSON is not an object")
+        raise _error("import_error.json_not_object", fmt)
     if obj.get("class") != "dataset" or not str(obj.get("version", "")).startswith("2"):
-        raise _error(
-            f"{fmt}: ei JSON-stat 2.0 -datasetti (class={_short(obj.get('class'))}, version={_short(obj.get('version'))})",
-            "not a JSON-stat 2.0 dataset: download with \"format\": \"json-stat2\"",
-        )
+        raise _error("import_error.jsonstat2", fmt, class_=_short(obj.get("class")), version=_short(obj.get("version")))
     title = obj.get("label") if isinstance(obj.get("label"), str) else None
     extension = obj.get("extension") if isinstance(obj.get("extension"), dict) else {}
     px = extension.get("px") if isinstance(extension.get("px"), dict) else {}
@@ -413,13 +411,12 @@ def parse_jsonstat2(data: bytes, catalogue: Catalogue | None = None) -> ParsedTa
         or len(ids) != len(sizes)
         or not all(isinstance(size, int) and not isinstance(size, bool) and size >= 0 for size in sizes)
     ):
-        raise _error(f"{fmt}: kentät id, size ja dimension puuttuvat tai eivät täsmää",
-                     "id, size and dimension are missing or do not match")
+        raise _error("import_error.jsonstat_fields", fmt)
     ids = [str(dim_id) for dim_id in ids]
     codes_by_dim = {}
     for dim_id, size in zip(ids, sizes, strict=True):
         if dim_id not in dimension:
-            raise _error(f"{fmt}: dimension.{dim_id} puuttuu", f"dimension {dim_id} is missing")
+            raise _error("import_error.dimension_missing", fmt, dimension=dim_id)
         codes_by_dim[dim_id] = _category_codes(dimension[dim_id], dim_id, size, fmt)
     role = obj.get("role") if isinstance(obj.get("role"), dict) else {}
 
@@ -434,35 +431,28 @@ def parse_jsonstat2(data: bytes, catalogue: Catalogue | None = None) -> ParsedTa
     metric_dim = by_role("metric", CONTENT_DIMENSIONS)
     rest = [dim_id for dim_id in ids if dim_id not in (time_dim, metric_dim)]
     if time_dim is None or metric_dim is None or len(rest) != 1:
-        raise _error(
-            f"{fmt}: tiedosto ei ole taulukko 12r5 — muuttujat {', '.join(ids)}",
-            "the file is another table: 12r5 has an area, a month and a contents variable",
-        )
+        raise _error("import_error.not_12r5_variables", fmt, variables=", ".join(ids))
     region_dim = rest[0]
     _check_statfin_contents(codes_by_dim[metric_dim], catalogue, title, f"{fmt} dimension.{metric_dim}")
     total = math.prod(sizes)
     values = obj.get("value")
     if isinstance(values, list):
         if len(values) != total:
-            raise _error(
-                f"{fmt}: value-taulukossa {len(values)} arvoa, size {sizes} edellyttää {total}",
-                f"value has {len(values)} entries; size {sizes} needs {total}",
-            )
+            raise _error("import_error.value_length", fmt, count=len(values), sizes=str(sizes), total=total)
     elif isinstance(values, dict):
         for key in values:
             if not str(key).isdigit() or int(key) >= total:
-                raise _error(f"{fmt}: value-avain {_short(key)} ei ole indeksi 0…{total - 1}",
-                             f"value key {_short(key)} is not an index 0…{total - 1}")
+                raise _error("import_error.value_key", fmt, found=_short(key), last=str(total - 1))
         values = {int(key): value for key, value in values.items()}
     else:
-        raise _error(f"{fmt}: value puuttuu", "value is missing")
+        raise _error("import_error.value_missing", fmt)
     status = obj.get("status")
     records: list[Record] = []
-    places: list[str] = []
+    places: list[Place] = []
     positions = {dim_id: ids.index(dim_id) for dim_id in (region_dim, time_dim, metric_dim)}
     for flat, combo in enumerate(_product([codes_by_dim[dim_id] for dim_id in ids])):
         raw = values[flat] if isinstance(values, list) else values.get(flat)
-        label = f"{fmt}: value[{flat}] ({', '.join(combo)})"
+        label = Place(fmt, line=flat, unit="value_index", key=combo)
         region = _statfin_region(combo[positions[region_dim]], label)
         period = parse_period(combo[positions[time_dim]], label)
         value, suppressed = parse_value(raw, label)
@@ -517,30 +507,23 @@ def _decode_px(data: bytes) -> tuple[str, str]:
     declared = declared_match.group(1).decode("latin-1").strip() if declared_match else "iso-8859-1"
     encoding = PX_CODEPAGES.get(declared.lower())
     if encoding is None:
-        raise _error(f"{fmt}: CODEPAGE '{declared}' ei ole tuettu (utf-8, iso-8859-1, windows-1252)",
-                     f"CODEPAGE '{declared}' is not supported")
+        raise _error("import_error.codepage_unsupported", fmt, codepage=declared)
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if data.startswith(b"\xef\xbb\xbf") and encoding != "utf-8":
-        raise _error(f"{fmt}: tiedosto alkaa UTF-8-tunnisteella, mutta CODEPAGE on '{declared}'",
-                     f"the file starts with a UTF-8 byte-order mark but CODEPAGE says '{declared}'")
+        raise _error("import_error.bom_codepage", fmt, codepage=declared)
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as error:
         line = body[: error.start].count(b"\n") + 1
-        raise _error(
-            f"{fmt}: tavu 0x{body[error.start]:02x} rivillä {line} ei ole CODEPAGEn '{declared}' mukainen",
-            f"byte at offset {error.start} (line {line}) does not decode as the declared CODEPAGE '{declared}'",
-        ) from error
+        raise _error("import_error.codepage_byte", fmt, byte=f"{body[error.start]:02x}", offset=str(error.start),
+                     line=str(line), codepage=declared) from error
     if encoding != "utf-8" and re.search(rb"[\xc2-\xf4][\x80-\xbf]", body):
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
             pass
         else:
-            raise _error(
-                f"{fmt}: tiedosto on UTF-8-muodossa, mutta CODEPAGE on '{declared}'",
-                f"the bytes are UTF-8 but CODEPAGE says '{declared}'",
-            )
+            raise _error("import_error.utf8_codepage", fmt, codepage=declared)
     return text, declared
 
 
@@ -557,7 +540,7 @@ def _px_strings(raw: str, keyword: str) -> list[str]:
         if char == '"':
             end = raw.find('"', position + 1)
             if end < 0:
-                raise _error(f"px: avainsanan {keyword} lainausmerkki jää auki", f"{keyword}: unterminated quote")
+                raise _error("import_error.px_quote", "px", keyword=keyword)
             piece = raw[position + 1 : end]
             current = piece if current is None else current + piece
             position = end + 1
@@ -568,8 +551,7 @@ def _px_strings(raw: str, keyword: str) -> list[str]:
         elif char.isspace():
             position += 1
         else:
-            raise _error(f"px: avainsanan {keyword} arvo on virheellinen kohdassa '{raw[position:position + 20]}'",
-                         f"{keyword}: unexpected text in value")
+            raise _error("import_error.px_value_text", "px", keyword=keyword, text=raw[position:position + 20])
     if current is not None:
         items.append(current)
     return items
@@ -593,20 +575,18 @@ def _px_keywords(text: str) -> tuple[dict[tuple[str, str | None], list[str]], st
                 break
             cursor += 1
         if cursor >= length:
-            raise _error(f"px: rivi {line}: tiedosto päättyy kesken avainsanan (katkennut tiedosto?)",
-                         f"line {line}: the file ends inside a keyword (truncated file?)")
+            raise _error("import_error.px_keyword_truncated", Place("px", line=line))
         if text[cursor] != "=":
-            raise _error(f"px: rivi {line}: avainsanalta puuttuu '='", f"line {line}: keyword without '='")
+            raise _error("import_error.px_no_equals", Place("px", line=line))
         head = text[position:cursor].strip()
         match = re.fullmatch(r'([A-Za-z][A-Za-z0-9-]*)\s*(\[[^\]]*\])?\s*(?:\((.*)\))?', head, re.S)
         if not match:
-            raise _error(f"px: rivi {line}: avainsanaa {_short(head)} ei voi lukea", f"line {line}: cannot read keyword")
+            raise _error("import_error.px_keyword_unreadable", Place("px", line=line), keyword=_short(head))
         keyword, language, subkey = match.group(1).upper(), match.group(2), match.group(3)
         if keyword == "DATA":
             end = text.rfind(";")
             if end <= cursor:
-                raise _error(f"px: rivi {line}: DATA ei pääty ';'-merkkiin (katkennut tiedosto?)",
-                             "DATA is not terminated by ';' (truncated file?)")
+                raise _error("import_error.px_data_unterminated", Place("px", line=line))
             return keywords, text[cursor + 1 : end], line
         in_quote, end = False, cursor + 1
         while end < length and (in_quote or text[end] != ";"):
@@ -614,13 +594,12 @@ def _px_keywords(text: str) -> tuple[dict[tuple[str, str | None], list[str]], st
                 in_quote = not in_quote
             end += 1
         if end >= length:
-            raise _error(f"px: rivi {line}: avainsanan {keyword} arvo ei pääty ';'-merkkiin (katkennut tiedosto?)",
-                         f"line {line}: value of {keyword} is not terminated by ';' (truncated file?)")
+            raise _error("import_error.px_value_unterminated", Place("px", line=line), keyword=keyword)
         if language is None:
             sub = _px_strings(subkey, keyword)[0] if subkey else None
             keywords[(keyword, sub)] = _px_strings(text[cursor + 1 : end], keyword)
         position = end + 1
-    raise _error("px: DATA-osa puuttuu", "the DATA section is missing")
+    raise _error("import_error.px_no_data", "px")
 
 
 def parse_px(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
@@ -640,18 +619,15 @@ def parse_px(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
     _check_table_id(title, f"{fmt} TITLE")
     variables = (keywords.get(("STUB", None)) or []) + (keywords.get(("HEADING", None)) or [])
     if not variables:
-        raise _error(f"{fmt}: STUB ja HEADING puuttuvat", "STUB and HEADING are missing")
+        raise _error("import_error.px_no_variables", fmt)
     codes_by_var: dict[str, list[str]] = {}
     for variable in variables:
         codes = keywords.get(("CODES", variable)) or keywords.get(("VALUES", variable))
         if not codes:
-            raise _error(f"{fmt}: muuttujalta '{variable}' puuttuvat VALUES/CODES", f"variable '{variable}' has no VALUES/CODES")
+            raise _error("import_error.px_no_codes", fmt, variable=variable)
         values = keywords.get(("VALUES", variable))
         if values and len(values) != len(codes):
-            raise _error(
-                f"{fmt}: muuttujalla '{variable}' on {len(codes)} koodia mutta {len(values)} arvoa",
-                f"variable '{variable}' has {len(codes)} CODES but {len(values)} VALUES",
-            )
+            raise _error("import_error.px_codes_values", fmt, variable=variable, codes=len(codes), values=len(values))
         codes_by_var[variable] = [code.strip() for code in codes]
     content_var = first("CONTVARIABLE")
     if content_var not in codes_by_var:
@@ -660,24 +636,18 @@ def parse_px(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
     time_var = time_vars[0] if time_vars else next((v for v in variables if v.lower() in TIME_DIMENSIONS), None)
     rest = [variable for variable in variables if variable not in (content_var, time_var)]
     if content_var is None or time_var is None or len(rest) != 1:
-        raise _error(
-            f"{fmt}: tiedosto ei ole taulukko 12r5 — muuttujat {', '.join(variables)}",
-            "the file is another table: 12r5 has an area, a month and a contents variable",
-        )
+        raise _error("import_error.not_12r5_variables", fmt, variables=", ".join(variables))
     region_var = rest[0]
     _check_statfin_contents(codes_by_var[content_var], catalogue, title, f"{fmt} CODES(\"{content_var}\")")
     cells = [cell for cell in re.split(r"[\s,]+", data_text.strip()) if cell]
     expected = math.prod(len(codes_by_var[variable]) for variable in variables)
     if len(cells) != expected:
-        raise _error(
-            f"{fmt}: DATA-osassa (rivi {data_line}) on {len(cells)} arvoa, muuttujat edellyttävät {expected}",
-            f"DATA (line {data_line}) has {len(cells)} values; the variables need {expected}",
-        )
+        raise _error("import_error.px_data_count", fmt, line=str(data_line), count=len(cells), expected=expected)
     positions = {variable: variables.index(variable) for variable in (region_var, time_var, content_var)}
     records: list[Record] = []
-    places: list[str] = []
+    places: list[Place] = []
     for index, (combo, cell) in enumerate(zip(_product([codes_by_var[v] for v in variables]), cells, strict=True)):
-        label = f"{fmt}: DATA-arvo {index + 1} ({', '.join(combo)})"
+        label = Place(fmt, line=index + 1, unit="data_value", key=combo)
         region = _statfin_region(combo[positions[region_var]], label)
         period = parse_period(combo[positions[time_var]], label)
         value, suppressed = parse_value(cell.strip('"'), label)
@@ -692,7 +662,7 @@ def parse_px(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
 # --- the long layout: CSV and XLSX --------------------------------------------------------
 
 
-def _map_header(header: list[Any], where: str) -> dict[str, int]:
+def _map_header(header: list[Any], where: Place) -> dict[str, int]:
     names = [str(cell).strip().lstrip("\ufeff").strip('"').lower() if cell is not None else "" for cell in header]
     mapping: dict[str, int] = {}
     for column, aliases in CSV_COLUMNS.items():
@@ -703,32 +673,28 @@ def _map_header(header: list[Any], where: str) -> dict[str, int]:
     missing = [column for column in CSV_COLUMNS if column not in mapping]
     if missing:
         found = ", ".join(name for name in names if name) or "–"
-        raise _error(
-            f"{where}: sarakkeet puuttuvat: {', '.join(missing)} (löytyi: {found}); "
-            "käytä region_code,period,indicator_code,value tai alue,kausi,indikaattori,arvo",
-            f"missing columns: {', '.join(missing)} (found: {found})",
-        )
+        raise _error("import_error.missing_columns", where, missing=", ".join(missing), found=found)
     unknown = [name for position, name in enumerate(names)
                if name and position not in mapping.values() and name not in CSV_OPTIONAL_COLUMNS]
     if unknown:
-        raise _error(f"{where}: tuntemattomat sarakkeet: {', '.join(unknown)}", f"unknown columns: {', '.join(unknown)}")
+        raise _error("import_error.unknown_columns", where, columns=", ".join(unknown))
     return mapping
 
 
-def _long_records(rows: Iterable[tuple[str, list[Any]]], mapping: dict[str, int], catalogue: Catalogue) -> list[Record]:
+def _long_records(rows: Iterable[tuple[Place, list[Any]]], mapping: dict[str, int], catalogue: Catalogue) -> list[Record]:
     records: list[Record] = []
-    places: list[str] = []
+    places: list[Place] = []
     width = max(mapping.values()) + 1
     for place, row in rows:
         if all(cell is None or str(cell).strip() == "" for cell in row):
             continue
         row = list(row) + [None] * (width - len(row))
-        region = _long_region(row[mapping["region_code"]], f"{place}, sarake/column region_code")
-        period = parse_period(row[mapping["period"]], f"{place}, sarake/column period")
+        region = _long_region(row[mapping["region_code"]], place.at("region_code"))
+        period = parse_period(row[mapping["period"]], place.at("period"))
         raw_code = row[mapping["indicator_code"]]
         code = _check_indicator(str(raw_code).strip().upper() if raw_code is not None else "",
-                                catalogue, f"{place}, sarake/column indicator_code")
-        value, suppressed = parse_value(row[mapping["value"]], f"{place}, sarake/column value")
+                                catalogue, place.at("indicator_code"))
+        value, suppressed = parse_value(row[mapping["value"]], place.at("value"))
         records.append(Record(region, period, code, value, suppressed))
         places.append(place)
     _no_duplicates(records, lambda index: places[index])
@@ -756,16 +722,16 @@ def parse_csv(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
     fmt = "csv"
     text = _decode_text(data)
     if "\x00" in text:
-        raise _error(f"{fmt}: tiedostossa on NUL-merkkejä (ei tekstitiedosto?)", "the file contains NUL bytes (not text?)")
+        raise _error("import_error.nul", fmt)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        raise _error(f"{fmt}: tiedosto on tyhjä", "the file is empty")
+        raise _error("import_error.empty", fmt)
     header_line = next(line for line in lines if line.strip())
     delimiter = max((";", ",", "\t"), key=header_line.count)
     try:
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         header: list[str] | None = None
-        rows: list[tuple[str, list[Any]]] = []
+        rows: list[tuple[Place, list[Any]]] = []
         for row in reader:
             if header is None:
                 if not any(cell.strip() for cell in row):
@@ -773,17 +739,14 @@ def parse_csv(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
                 header = row
                 continue
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-                raise _error(
-                    f"{fmt}: rivi {reader.line_num}: {len(row)} kenttää, otsikossa {len(header)}"
-                    + (" (desimaalipilkku ilman lainausmerkkejä? käytä ';'-erotinta)" if delimiter == "," else ""),
-                    f"line {reader.line_num}: {len(row)} fields, the header has {len(header)}",
-                )
-            rows.append((f"{fmt}: rivi/line {reader.line_num}", [cell if cell.strip() else None for cell in row]))
+                key = "import_error.csv_fields_comma" if delimiter == "," else "import_error.csv_fields"
+                raise _error(key, Place(fmt, line=reader.line_num), count=len(row), header=len(header))
+            rows.append((Place(fmt, line=reader.line_num), [cell if cell.strip() else None for cell in row]))
     except csv.Error as error:
-        raise _error(f"{fmt}: CSV ei ole luettavissa: {error}", f"cannot read CSV: {error}") from error
+        raise _error("import_error.csv_unreadable", fmt, reason=str(error)) from error
     if header is None:
-        raise _error(f"{fmt}: otsikkorivi puuttuu (tiedostossa on vain erotinmerkkejä)", "the header row is missing")
-    mapping = _map_header(header, f"{fmt}: otsikkorivi/header")
+        raise _error("import_error.csv_no_header", fmt)
+    mapping = _map_header(header, Place(fmt, header=True))
     records = _long_records(rows, mapping, catalogue)
     _require_records(records, fmt)
     return ParsedTable(fmt, None, None, None, records)
@@ -798,14 +761,13 @@ def parse_xlsx(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # zipfile, openpyxl and lxml raise many different errors for damaged workbooks
-        raise _error(f"{fmt}: tiedosto ei ole kelvollinen Excel-työkirja ({type(error).__name__})",
-                     "the file is not a valid .xlsx workbook") from error
+        raise _error("import_error.xlsx_invalid", fmt, reason=type(error).__name__) from error
     try:
         if not workbook.worksheets:
-            raise _error(f"{fmt}: työkirjassa ei ole taulukoita", "the workbook has no worksheets")
+            raise _error("import_error.xlsx_no_sheets", fmt)
         sheet = workbook.worksheets[0]
         header: list[Any] | None = None
-        rows: list[tuple[str, list[Any]]] = []
+        rows: list[tuple[Place, list[Any]]] = []
         try:
             for row_number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 cells = list(row)
@@ -813,15 +775,14 @@ def parse_xlsx(data: bytes, catalogue: Catalogue | None = None) -> ParsedTable:
                     if any(cell is not None and str(cell).strip() for cell in cells):
                         header = cells
                     continue
-                rows.append((f"{fmt}: taulukko/sheet '{sheet.title}', rivi/row {row_number}", cells))
+                rows.append((Place(fmt, sheet=sheet.title, line=row_number, unit="row"), cells))
         except IndicatorImportError:
             raise
         except Exception as error:
-            raise _error(f"{fmt}: taulukon '{sheet.title}' rivejä ei voi lukea ({type(error).__name__})",
-                         "the worksheet rows cannot be read") from error
+            raise _error("import_error.xlsx_rows", fmt, sheet=sheet.title, reason=type(error).__name__) from error
         if header is None:
-            raise _error(f"{fmt}: taulukko '{sheet.title}' on tyhjä", f"worksheet '{sheet.title}' is empty")
-        mapping = _map_header(header, f"{fmt}: taulukko/sheet '{sheet.title}', otsikkorivi/header")
+            raise _error("import_error.xlsx_empty_sheet", fmt, sheet=sheet.title)
+        mapping = _map_header(header, Place(fmt, sheet=sheet.title, header=True))
         records = _long_records(rows, mapping, catalogue)
         _require_records(records, fmt)
         return ParsedTable(fmt, None, None, None, records)

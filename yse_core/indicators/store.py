@@ -17,7 +17,6 @@ import sqlite_utils
 from yse_core import audit
 from yse_core.db import now_iso, transaction
 from yse_core.errors import IndicatorImportError
-from yse_core.i18n import t
 
 from .aggregate import COUNTRY, AggregationResult, IndicatorValue, aggregate_to_areas, previous_period, region_level
 from .catalogue import Catalogue, Indicator, load_catalogue
@@ -162,11 +161,7 @@ class SourceRequired(IndicatorImportError):
 
     def __init__(self, file_name: str):
         self.file_name = file_name
-        super().__init__(self.text("fi"))
-
-    def text(self, lang: str) -> str:
-        """The message in Finnish, Swedish or English, naming the file."""
-        return t("imports.source_required", lang, file=self.file_name)
+        super().__init__("imports.source_required", file=file_name)
 
 
 def source_required(table: ParsedTable) -> bool:
@@ -312,10 +307,7 @@ def _check_area_ids(db: sqlite_utils.Database, records: list[Record]) -> None:
     known = {row[0] for row in db.execute("SELECT id FROM areas")}
     unknown = sorted(named - known)
     if unknown:
-        raise IndicatorImportError(
-            f"Tuntemattomat aluetunnukset: {', '.join(unknown[:10])} — tarkista alueluettelo "
-            f"(unknown area ids: {', '.join(unknown[:10])})"
-        )
+        raise IndicatorImportError("import_error.unknown_areas", areas=", ".join(unknown[:10]))
 
 
 def _memberships(db: sqlite_utils.Database) -> dict[str, str]:
