@@ -42,7 +42,7 @@ if st.button(t("imports.import"), type="primary", disabled=table is None or miss
     try:
         summary = import_parsed(db, table, upload.name, user=admin.username, source=source)
     except SourceRequired as error:
-        st.error(error.text(lang()))
+        st.error(error.message(lang()))
     except YseError as error:
         show_error(error)
     else:
