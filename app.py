@@ -65,7 +65,7 @@ try:
     demo = is_demo(db)
     cookie_key, expiry_days = session.cookie_settings(demo)
 except YseError as error:
-    st.error(str(error))
+    session.show_error(error)
     st.stop()
 
 authenticator, credentials = make_authenticator(db, cookie_key, expiry_days)

@@ -105,8 +105,8 @@ def test_cli_set_period_needs_a_period_or_default(demo_db_path, capsys):
 ])
 def test_bad_period_error_is_in_the_callers_language(demo_db, lang, expected):
     with pytest.raises(YseError) as error:
-        rounds.set_reference_period(demo_db, 2025, "2025-13", actor="x", lang=lang)
-    assert str(error.value) == expected
+        rounds.set_reference_period(demo_db, 2025, "2025-13", actor="x")
+    assert error.value.message(lang) == expected
 
 
 # --- the admin rounds page ------------------------------------------------------------------------

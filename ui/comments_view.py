@@ -8,7 +8,7 @@ from yse_core.comments import add_comment, reply, resolve
 from yse_core.errors import YseError
 from yse_core.formatting import local_time
 
-from .session import t
+from .session import show_error, t
 
 
 def group_by_question(threads: list[dict]) -> dict[str | None, list[dict]]:
@@ -44,7 +44,7 @@ def render_threads(db, user, threads: list[dict]) -> None:
                     resolve(db, user, thread["id"])
                     st.rerun()
             except YseError as error:
-                st.error(str(error))
+                show_error(error)
 
 
 def render_new_comment_form(db, user, response_id: int, question_id: str | None, key: str) -> None:
@@ -57,4 +57,4 @@ def render_new_comment_form(db, user, response_id: int, question_id: str | None,
                 add_comment(db, user, response_id, text, question_id=question_id, needs_clarification=clarification)
                 st.rerun()
             except YseError as error:
-                st.error(str(error))
+                show_error(error)

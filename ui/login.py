@@ -41,8 +41,9 @@ KEY_LOGIN_MESSAGE = "yse_login_message"  # the i18n key of the last login's erro
 def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> None:
     """Render the login form; its submit button's callback logs in (see _submit_login)."""
     st.title(t("app.title"))
-    if st.session_state.get(KEY_SESSION_REFUSED):  # why the cookie or live session was refused (until a login)
-        st.error(st.session_state[KEY_SESSION_REFUSED])
+    refused = st.session_state.get(KEY_SESSION_REFUSED)
+    if refused is not None:  # why the cookie or live session was refused (until a login)
+        session.show_error(refused)
     with st.form("yse-login"):
         st.subheader(t("login.heading"))
         st.text_input(t("login.username"), key=KEY_LOGIN_USERNAME, autocomplete="username")
@@ -78,8 +79,11 @@ def _submit_login(db, authenticator: stauth.Authenticate, credentials: dict) -> 
             try:
                 authenticator.authentication_controller.login(
                     username, password, max_login_attempts=auth.MAX_FAILED_LOGINS, callback=record_login)
-            except LoginError as error:
-                return "login.locked" if "attempts" in str(error) else "login.failed"
+            except LoginError:
+                # The library's text is its own (English); the lockout is read from the counter it checks.
+                entry = credentials["usernames"].get(username.lower().strip(), {})  # as the library looks it up
+                attempts = entry.get("failed_login_attempts", 0)
+                return "login.locked" if attempts >= auth.MAX_FAILED_LOGINS else "login.failed"
             if st.session_state.get("authentication_status"):
                 return None
             return "login.failed" if username else ""  # an empty form: nothing to say
@@ -160,7 +164,7 @@ def set_login_cookie(authenticator: stauth.Authenticate, username: str) -> None:
 def _refuse_session(db, username: str, error: YseError) -> None:
     """Record and remember why a session or cookie was refused; the cookie is deleted by delete_pending_cookie."""
     audit.record(db, username, "session_refused", username, reason=str(error))
-    st.session_state[KEY_SESSION_REFUSED] = str(error)
+    st.session_state[KEY_SESSION_REFUSED] = error.with_traceback(None)  # shown in the reader's language at login
     st.session_state.pop(session.KEY_USER, None)
 
 

@@ -120,7 +120,7 @@ def _store(db, user, response_id: int, question: Question, value: object, langua
         errors.pop(question.id, None)
         return False
     except YseError as error:  # AnswerError and the rest: the message is shown under the question
-        errors[question.id] = str(error)
+        errors[question.id] = error.message(language)
         return False
     bases[question.id] = answer.version
     errors.pop(question.id, None)

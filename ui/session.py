@@ -53,7 +53,7 @@ def cookie_settings(is_demo: bool) -> tuple[str, float]:
             key = None
     if not key:
         if not is_demo:
-            raise ConfigError(translate("config.no_cookie_key", lang()))
+            raise ConfigError("config.no_cookie_key")
         key = DEMO_COOKIE_KEY
     return key, cookie_expiry_days()
 
@@ -73,7 +73,7 @@ def cookie_expiry_days() -> float:
     except ValueError:
         days = math.nan
     if not 0 < days <= MAX_COOKIE_EXPIRY_DAYS:  # NaN fails every comparison
-        raise ConfigError(translate("config.bad_cookie_expiry", lang(), value=raw, max=MAX_COOKIE_EXPIRY_DAYS))
+        raise ConfigError("config.bad_cookie_expiry", value=raw, max=MAX_COOKIE_EXPIRY_DAYS)
     return days
 
 
@@ -110,8 +110,8 @@ def require_role(*roles: str) -> auth.User:
 
 
 def show_error(error: YseError) -> None:
-    """Show a user-facing error message."""
-    st.error(str(error))
+    """Show a user-facing error message in the current language."""
+    st.error(error.message(lang()))
 
 
 def area_name(area: dict) -> str:

@@ -53,14 +53,12 @@ class User:
     def require_area(self, area_id: str) -> None:
         """Raise PermissionDenied unless the user may read this area."""
         if not self.can_read_area(area_id):
-            raise PermissionDenied(
-                f"Käyttäjällä {self.username} ei ole oikeutta alueen {area_id} tietoihin."
-            )
+            raise PermissionDenied("auth.error.no_area_access", username=self.username, area=area_id)
 
     def require_role(self, *roles: str) -> None:
         """Raise PermissionDenied unless the user has one of the roles."""
         if self.role not in roles:
-            raise PermissionDenied(f"Toiminto vaatii roolin {' / '.join(roles)} (käyttäjän rooli: {self.role}).")
+            raise PermissionDenied("auth.error.role_required", roles=" / ".join(roles), role=self.role)
 
 
 def hash_password(password: str) -> str:
@@ -81,7 +79,7 @@ def check_new_password(password: str, *, demo: bool = False) -> None:
     if demo:
         return
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"Salasanassa on oltava vähintään {MIN_PASSWORD_LENGTH} merkkiä (nyt {len(password)}).")
+        raise AuthError("auth.error.password_too_short", min=MIN_PASSWORD_LENGTH, length=len(password))
 
 
 def _row_to_user(row: dict) -> User:
@@ -101,7 +99,7 @@ def get_user(db: sqlite_utils.Database, username: str) -> User:
     """Return one user or raise NotFound."""
     rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
     if not rows:
-        raise NotFound(f"Käyttäjää {username} ei ole.")
+        raise NotFound("auth.error.no_user", username=username)
     return _row_to_user(rows[0])
 
 
@@ -120,18 +118,16 @@ def list_users(db: sqlite_utils.Database) -> list[dict]:
 
 def _validate_user_fields(db: sqlite_utils.Database, username: str, role: str, area_id: str | None) -> None:
     if not USERNAME_PATTERN.match(username):
-        raise AuthError(
-            f"Käyttäjätunnus '{username}' ei kelpaa: käytä pieniä kirjaimia, numeroita ja merkkejä . _ - (2–64 merkkiä)."
-        )
+        raise AuthError("auth.error.bad_username", username=username)
     if role not in ROLES:
-        raise AuthError(f"Tuntematon rooli '{role}'. Sallitut: {', '.join(ROLES)}.")
+        raise AuthError("auth.error.unknown_role", role=role, roles=", ".join(ROLES))
     if role == "respondent":
         if not area_id:
-            raise AuthError("Vastaajalle on annettava alue (--area).")
+            raise AuthError("auth.error.respondent_needs_area")
         if not db.execute("SELECT 1 FROM areas WHERE id = ?", [area_id]).fetchone():
-            raise AuthError(f"Tuntematon alue '{area_id}'.")
+            raise AuthError("auth.error.unknown_area", area=area_id)
     elif area_id:
-        raise AuthError(f"Vain vastaaja sidotaan alueeseen; roolilla {role} ei anneta aluetta.")
+        raise AuthError("auth.error.area_only_for_respondent", role=role)
 
 
 def add_user(
@@ -151,7 +147,7 @@ def add_user(
     _validate_user_fields(db, username, role, area_id)
     check_new_password(password, demo=demo)
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-        raise AuthError(f"Käyttäjätunnus {username} on jo käytössä.")
+        raise AuthError("auth.error.username_taken", username=username)
     with transaction(db):
         db.execute(
             """INSERT INTO users(username, display_name, email, password_hash, role, area_id, created_at, password_changed_at)
@@ -214,7 +210,7 @@ def update_user(
 def set_language(db: sqlite_utils.Database, username: str, language: str) -> None:
     """Remember the user's language choice (fi, sv or en)."""
     if language not in ("fi", "sv", "en"):
-        raise AuthError(f"Tuntematon kieli '{language}'.")
+        raise AuthError("auth.error.unknown_language", language=language)
     with transaction(db):
         db.execute("UPDATE users SET language = ? WHERE username = ?", [language, username])
 
@@ -277,38 +273,37 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str, at: da
         user = get_user(db, username)
     except NotFound:
         audit.record(db, username, "login_failed", username, reason="unknown user")
-        raise AuthError("Väärä käyttäjätunnus tai salasana.") from None
+        raise AuthError("login.failed") from None
     if not user.active:
         audit.record(db, username, "login_failed", username, reason="inactive")
-        raise AuthError("Väärä käyttäjätunnus tai salasana.")
+        raise AuthError("login.failed")
     if is_locked(user, at):
         audit.record(db, username, "login_failed", username, reason="locked")
-        raise AuthError(locked_message(user))
+        raise locked_error(user)
     password_hash = db.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()[0]
     if not verify_password(password, password_hash):
         if record_failed_login(db, username, at):
-            raise AuthError(locked_message(get_user(db, username)))
-        raise AuthError("Väärä käyttäjätunnus tai salasana.")
+            raise locked_error(get_user(db, username))
+        raise AuthError("login.failed")
     record_login(db, username)
     return user
 
 
-def locked_message(user: User) -> str:
-    """Say until when an account is locked."""
+def locked_error(user: User) -> AuthError:
+    """Return the error that says until when an account is locked."""
     if user.locked_until and user.locked_until.startswith("9999"):
-        return "Tunnus on lukittu. Pyydä pääkäyttäjää avaamaan lukitus."
+        return AuthError("auth.error.locked_by_admin")
     until = datetime.fromisoformat(user.locked_until).astimezone() if user.locked_until else None
-    when = until.strftime("%H:%M") if until else "?"
-    return f"Tunnus on lukittu toistuvien epäonnistuneiden kirjautumisten vuoksi klo {when} asti (15 min)."
+    return AuthError("auth.error.locked_until", time=until.strftime("%H:%M") if until else "?")
 
 
 def session_user(db: sqlite_utils.Database, username: str) -> User:
     """Return the user behind a live session, refusing locked or deactivated accounts."""
     user = get_user(db, username)
     if not user.active:
-        raise AuthError("Tunnus on poistettu käytöstä.")
+        raise AuthError("auth.error.deactivated")
     if is_locked(user):
-        raise AuthError(locked_message(user))
+        raise locked_error(user)
     return user
 
 
@@ -331,7 +326,7 @@ def set_reviewer_areas(db: sqlite_utils.Database, username: str, area_ids: list[
     """Make a reviewer the TEM contact person of exactly these areas."""
     user = get_user(db, username)
     if user.role != "reviewer":
-        raise AuthError(f"{username} ei ole tarkastaja (rooli {user.role}).")
+        raise AuthError("auth.error.not_reviewer", username=username, role=user.role)
     with transaction(db):
         db.execute("DELETE FROM reviewer_areas WHERE username = ?", [username])
         for area_id in area_ids:

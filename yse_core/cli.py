@@ -53,7 +53,7 @@ def cmd_users(args) -> str:
     if args.users_command == "unlock":
         auth.unlock_user(db, args.username, actor="cli")
         return f"Lukitus avattu: {args.username}"
-    raise YseError("Tuntematon users-komento.")
+    raise YseError("cli.error.unknown_command", command="users")
 
 
 def _read_password() -> str:
@@ -75,7 +75,7 @@ def cmd_areas(args) -> str:
     if args.areas_command == "export":
         Path(args.out).write_text(memberships_csv(db), encoding="utf-8")
         return f"Kirjoitettu {args.out}"
-    raise YseError("Tuntematon areas-komento.")
+    raise YseError("cli.error.unknown_command", command="areas")
 
 
 def cmd_backup(args) -> str:
@@ -111,7 +111,7 @@ def cmd_rounds(args) -> str:
     if args.rounds_command == "set-period":
         row = set_reference_period(db, args.year, None if args.default else args.period, actor="cli")
         return f"Kierros {row['year']}: {_statistics_month_text(db, row)}"
-    raise YseError("Tuntematon rounds-komento.")
+    raise YseError("cli.error.unknown_command", command="rounds")
 
 
 def cmd_answers(args) -> str:
@@ -128,12 +128,13 @@ def cmd_answers(args) -> str:
         try:
             data = json.loads(Path(args.file).read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
-            raise YseError(f"{args.file}: ei kelvollista JSONia (rivi {error.lineno}, sarake {error.colno}): {error.msg}") from None
+            raise YseError("cli.error.bad_json", file=args.file, line=error.lineno, column=error.colno,
+                           reason=error.msg) from None
         except UnicodeDecodeError as error:
-            raise YseError(f"{args.file}: ei UTF-8-tekstiä (tavu {error.start + 1}).") from None
+            raise YseError("cli.error.not_utf8", file=args.file, byte=error.start + 1) from None
         result = import_answers(db, user, args.round, args.area, data)
         return f"Tuotu: {result['changed']} muuttunutta, {result['unchanged']} ennallaan"
-    raise YseError("Tuntematon answers-komento.")
+    raise YseError("cli.error.unknown_command", command="answers")
 
 
 def cmd_import_indicators(args) -> str:
@@ -160,7 +161,7 @@ def cmd_indicators(args) -> str:
     region = args.area.strip()
     area = db.execute("SELECT membership_verified FROM areas WHERE id = ?", [region]).fetchone()
     if region != COUNTRY and area is None:
-        raise YseError(f"Tuntematon alue '{region}' (alueen tunnus, esim. helsinki, tai SSS koko maalle).")
+        raise YseError("cli.error.unknown_area", area=region)
     verified = bool(area[0]) if area is not None else None  # None: the whole country has no member list
     period = parse_period(args.period, "--period") if args.period else None
     rows = [
@@ -338,15 +339,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; errors print one line and exit non-zero."""
+    """Run one command; errors print one line (in the command's --lang, else Finnish) and exit non-zero."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    lang = getattr(args, "lang", None) or "fi"  # export and gaps take --lang
     try:
         print(args.func(args))
     except YseError as error:
-        print(f"virhe: {error}".replace("\n", " "), file=sys.stderr)
+        print(t("cli.error_line", lang, message=error.message(lang)).replace("\n", " "), file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"virhe: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        message = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        print(t("cli.error_line", lang, message=message), file=sys.stderr)
         return 1
     return 0

@@ -15,16 +15,16 @@ MAX_COMMENT_LENGTH = 5_000
 def _response(db: sqlite_utils.Database, user: User, response_id: int) -> dict:
     rows = list(db.query("SELECT id, area_id, round_year FROM responses WHERE id = ?", [response_id]))
     if not rows:
-        raise NotFound(f"Vastausta {response_id} ei ole.")
+        raise NotFound("comments.error.no_response", response_id=str(response_id))
     user.require_area(rows[0]["area_id"])
     return rows[0]
 
 
 def _check_body(body: str) -> str:
     if not body or not body.strip():
-        raise AnswerError("Kommentti on tyhjä.")
+        raise AnswerError("comments.error.empty")
     if len(body) > MAX_COMMENT_LENGTH:
-        raise AnswerError(f"Kommentti on liian pitkä: enintään {MAX_COMMENT_LENGTH} merkkiä, nyt {len(body)}.")
+        raise AnswerError("comments.error.too_long", limit=MAX_COMMENT_LENGTH, length=len(body))
     return body
 
 
@@ -50,9 +50,9 @@ def add_comment(
 def _thread_root(db: sqlite_utils.Database, comment_id: int) -> dict:
     rows = list(db.query("SELECT * FROM comments WHERE id = ?", [comment_id]))
     if not rows:
-        raise NotFound(f"Kommenttia {comment_id} ei ole.")
+        raise NotFound("comments.error.no_comment", comment_id=str(comment_id))
     if rows[0]["parent_id"] is not None:
-        raise AnswerError("Vastaa ketjun ensimmäiseen kommenttiin.")
+        raise AnswerError("comments.error.reply_to_first")
     return rows[0]
 
 

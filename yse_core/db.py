@@ -53,10 +53,7 @@ def connect(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Da
     """Open a connection with WAL, foreign keys and a generous busy timeout."""
     path = Path(path)
     if not create and not path.exists():
-        raise DatabaseError(
-            f"Tietokantaa ei löydy: {path}. Luo se komennolla "
-            f"'python -m yse_core --db {path} init' (or init --demo)."
-        )
+        raise DatabaseError("db.error.missing", path=str(path))
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -68,7 +65,7 @@ def connect(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Da
             _enable_wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as error:
-        raise DatabaseError(_explain(path, error)) from error
+        raise _explain(path, error) from error
     return db
 
 
@@ -79,7 +76,7 @@ def open_db(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Da
         migrate(db)
     except sqlite3.DatabaseError as error:
         db.close()
-        raise DatabaseError(_explain(Path(path), error)) from error
+        raise _explain(Path(path), error) from error
     return db
 
 
@@ -159,17 +156,18 @@ def _enable_wal(db: sqlite_utils.Database) -> None:
     db.execute("PRAGMA journal_mode = WAL")
 
 
-def _explain(path: Path, error: sqlite3.DatabaseError) -> str:
+def _explain(path: Path, error: sqlite3.DatabaseError) -> DatabaseError:
+    """The DatabaseError that says what SQLite's error means for this file and what to do."""
     text = str(error).lower()
     if "not a database" in text or "malformed" in text:
-        return f"Tietokantatiedosto {path} on vioittunut tai ei ole SQLite-tietokanta ({error}). Palauta varmuuskopio."
+        return DatabaseError("db.error.corrupt", path=str(path), reason=str(error))
     if "readonly" in text or "read-only" in text:
-        return f"Tietokantaan {path} ei voi kirjoittaa (vain luku). Tarkista tiedoston oikeudet."
+        return DatabaseError("db.error.read_only", path=str(path))
     if "disk" in text and "full" in text:
-        return f"Levy on täynnä: muutosta ei tallennettu tietokantaan {path}. Vapauta levytilaa."
+        return DatabaseError("db.error.disk_full", path=str(path))
     if "unable to open" in text:
-        return f"Tietokantaa {path} ei voi avata ({error})."
-    return f"Tietokantavirhe ({path}): {error}"
+        return DatabaseError("db.error.cannot_open", path=str(path), reason=str(error))
+    return DatabaseError("db.error.other", path=str(path), reason=str(error))
 
 
 def _db_file(db: sqlite_utils.Database) -> Path:
@@ -198,7 +196,7 @@ class transaction:  # noqa: N801 - used like a function: ``with transaction(db):
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            raise DatabaseError(_explain(_db_file(self.db), error)) from error
+            raise _explain(_db_file(self.db), error) from error
         return self.db
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
@@ -211,12 +209,12 @@ class transaction:  # noqa: N801 - used like a function: ``with transaction(db):
             except sqlite3.DatabaseError as error:
                 if conn.in_transaction:
                     conn.rollback()
-                raise DatabaseError(_explain(_db_file(self.db), error)) from error
+                raise _explain(_db_file(self.db), error) from error
             return False
         if conn.in_transaction:
             conn.rollback()
         if issubclass(exc_type, sqlite3.DatabaseError):  # read-only file, full disk… inside the block: explain
-            raise DatabaseError(_explain(_db_file(self.db), exc)) from exc
+            raise _explain(_db_file(self.db), exc) from exc
         return False
 
 
@@ -243,7 +241,7 @@ def backup(db: sqlite_utils.Database, target: str | os.PathLike) -> Path:
     """Write a consistent copy with SQLite's online backup API, safe while the portal runs."""
     target = Path(target)
     if target.exists():
-        raise DatabaseError(f"Varmuuskopiotiedosto on jo olemassa: {target}")
+        raise DatabaseError("db.error.backup_exists", path=str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     dest = sqlite3.connect(str(target))
     try:

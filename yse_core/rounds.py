@@ -11,7 +11,6 @@ import sqlite_utils
 from . import audit
 from .db import now_iso, transaction
 from .errors import NotFound, YseError
-from .i18n import t
 from .questionnaire import Questionnaire, file_hash, load_questionnaire
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
@@ -26,10 +25,7 @@ def register_questionnaire(db: sqlite_utils.Database, path: Path, *, actor: str 
     if existing and existing[0] != digest:
         in_use = db.execute("SELECT year FROM rounds WHERE questionnaire_key = ?", [key]).fetchone()
         if in_use:
-            raise YseError(
-                f"Kyselyn {key} sisältö on muuttunut, mutta kierros {in_use[0]} käyttää sitä jo. "
-                "Nosta tiedoston version-numeroa."
-            )
+            raise YseError("rounds.error.questionnaire_changed", key=key, year=str(in_use[0]))
     with transaction(db):
         db.execute(
             """INSERT INTO questionnaires(key, questionnaire_id, version, file_name, file_hash, definition, loaded_at)
@@ -79,7 +75,7 @@ def get_questionnaire(db: sqlite_utils.Database, key: str) -> Questionnaire:
     """
     row = db.execute("SELECT file_hash FROM questionnaires WHERE key = ?", [key]).fetchone()
     if not row:
-        raise NotFound(f"Kyselyä {key} ei ole ladattu.")
+        raise NotFound("rounds.error.questionnaire_not_loaded", key=key)
     return questionnaire_by_hash(db, key, row[0])
 
 
@@ -89,7 +85,7 @@ def questionnaire_by_hash(db: sqlite_utils.Database, key: str, digest: str) -> Q
     if cached is None:
         row = db.execute("SELECT definition FROM questionnaires WHERE key = ? AND file_hash = ?", [key, digest]).fetchone()
         if not row:
-            raise NotFound(f"Kyselyä {key} ei ole ladattu.")
+            raise NotFound("rounds.error.questionnaire_not_loaded", key=key)
         cached = _BY_HASH[(key, digest)] = _parse_definition(row[0])
     return cached
 
@@ -100,15 +96,16 @@ def open_round(
 ) -> dict:
     """Open an answering round for a year with a questionnaire version, a deadline and optionally a statistics month.
 
-    Without ``reference_period`` the round follows ``default_reference_period``; errors are in ``lang``.
+    Without ``reference_period`` the round follows ``default_reference_period``. Errors carry catalogue keys;
+    ``lang`` is kept for old callers.
     """
     get_questionnaire(db, questionnaire_key)
     if db.execute("SELECT 1 FROM rounds WHERE year = ?", [year]).fetchone():
-        raise YseError(t("rounds.error.already_open", lang, year=year))
+        raise YseError("rounds.error.already_open", year=str(year))
     opens = opens or date.today()
     if deadline < opens:
-        raise YseError(t("rounds.error.deadline_before_opening", lang, deadline=deadline, opens=opens))
-    reference_period = _checked_period(reference_period, lang)
+        raise YseError("rounds.error.deadline_before_opening", deadline=deadline.isoformat(), opens=opens.isoformat())
+    reference_period = _checked_period(reference_period)
     with transaction(db):
         db.execute(
             "INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_by, created_at, reference_period) "
@@ -127,7 +124,7 @@ def get_round(db: sqlite_utils.Database, year: int) -> dict:
     """Return one round or raise NotFound."""
     rows = list(db.query("SELECT * FROM rounds WHERE year = ?", [year]))
     if not rows:
-        raise NotFound(f"Kierrosta {year} ei ole.")
+        raise NotFound("rounds.error.no_round", year=str(year))
     return rows[0]
 
 
@@ -174,23 +171,23 @@ def statistics_month(db: sqlite_utils.Database, round_row: dict) -> dict:
     return {"period": chosen or default, "is_default": chosen is None, "default": default}
 
 
-def _checked_period(period: str | None, lang: str) -> str | None:
-    """``period`` stripped if it is a month ``YYYY-MM``; None stays None; anything else raises YseError in ``lang``."""
+def _checked_period(period: str | None) -> str | None:
+    """``period`` stripped if it is a month ``YYYY-MM``; None stays None; anything else raises YseError."""
     if period is None:
         return None
     period = period.strip()
     if len(period) != 7 or period[4] != "-" or not (period[:4] + period[5:]).isdigit() \
             or not 1 <= int(period[5:]) <= 12:
-        raise YseError(t("rounds.error.bad_period", lang, period=period))
+        raise YseError("rounds.error.bad_period", period=period)
     return period
 
 
 def set_reference_period(
     db: sqlite_utils.Database, year: int, period: str | None, *, actor: str | None = None, lang: str = "fi",
 ) -> dict:
-    """Set (``YYYY-MM``) or clear (None: back to the default) a round's statistics month; audited; errors in ``lang``."""
+    """Set (``YYYY-MM``) or clear (None: back to the default) a round's statistics month; audited (``lang`` is kept for old callers)."""
     row = get_round(db, year)
-    period = _checked_period(period, lang)
+    period = _checked_period(period)
     with transaction(db):
         db.execute("UPDATE rounds SET reference_period = ? WHERE year = ?", [period, year])
         audit.record(db, actor, "round_reference_period_set", str(year), old=row.get("reference_period"), new=period)

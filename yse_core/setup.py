@@ -32,7 +32,7 @@ def init_database(
     existed = path.exists() and path.stat().st_size > 0
     db = open_db(path, create=True)
     if existed and get_setting(db, "initialised") and demo != (get_setting(db, "demo") == "1"):
-        raise YseError(f"Tietokanta {path} on jo alustettu {'demo' if not demo else 'tuotanto'}käyttöön eri tilassa.")
+        raise YseError("setup.error.already_production" if demo else "setup.error.already_demo", path=str(path))
     if not db.execute("SELECT 1 FROM areas LIMIT 1").fetchone():
         store_municipalities(db, areas.load_municipalities())
         replace_areas(db, areas.load_reference_areas(), actor="init")

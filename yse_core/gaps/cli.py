@@ -7,16 +7,10 @@ import json
 
 from yse_core.auth import User
 from yse_core.db import db_path_from_env, open_db
+from yse_core.i18n import t
 
 from .report import report_text, rule_report
 from .service import points_for_area, points_for_round
-
-SEVERITY_LABELS = {
-    "fi": {"high": "KORKEA", "medium": "KESKITASO", "info": "TIEDOKSI"},
-    "sv": {"high": "HÖG", "medium": "MEDEL", "info": "INFO"},
-    "en": {"high": "HIGH", "medium": "MEDIUM", "info": "INFO"},
-}
-NO_POINTS = {"fi": "(ei keskustelunostoja)", "sv": "(inga diskussionspunkter)", "en": "(no discussion points)"}
 
 
 def cmd_gaps(args: argparse.Namespace) -> str:
@@ -44,9 +38,10 @@ def cmd_gaps(args: argparse.Namespace) -> str:
     for area_id, points in points_by_area.items():
         lines.append(f"{area_id} ({len(points)})")
         if not points:
-            lines.append(f"  {NO_POINTS[lang]}")
+            lines.append(f"  {t('cli.gaps.no_points', lang)}")
         for point in points:
-            lines.append(f"  [{SEVERITY_LABELS[lang][point.severity]}] {point.theme} / {point.rule_id}: {point.message(lang)}")
+            severity = t(f"gaps.severity_{point.severity}", lang).upper()
+            lines.append(f"  [{severity}] {point.theme} / {point.rule_id}: {point.message(lang)}")
     return "\n".join(lines)
 
 
