@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.apptest_helpers import logged_in_app
 from ui.cache import ReadCache, cached
 from yse_core import db as yse_db
 from yse_core.indicators.store import import_file, recompute_areas
 
-from .apptest_helpers import logged_in_app
 from .test_cli_indicators import REAL_FILE
 from .test_foundation import run_cli
 
