@@ -11,14 +11,13 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from tools.apptest_helpers import APP
 from yse_core import areas, auth, cli, comments, rounds
 from yse_core.db import connect
 from yse_core.errors import YseError
 from yse_core.i18n import CATALOGUE_DIR, LANGUAGES
 from yse_core.questionnaire import Question, validate_answer
 from yse_core.responses import get_response_row
-
-from .apptest_helpers import APP
 
 CORE_KEYS = yaml.safe_load((CATALOGUE_DIR / "errors_core.yaml").read_text(encoding="utf-8"))
 ESSAY = Question.model_validate({"id": "essay", "type": "long_text", "text": {"fi": "Kerro"}})
