@@ -93,15 +93,20 @@ def local_time(iso: str | None) -> str:
 # --- answers ---------------------------------------------------------------------------------------
 
 
-def blank(value: object) -> bool:
-    """None, whitespace-only text, an empty list or mapping, or NaN: no answer."""
+def unanswered(value: object) -> bool:
+    """None, a whitespace-only text or an empty list/mapping: the question is unanswered (the one rule)."""
     if value is None:
         return True
     if isinstance(value, str):
         return not value.strip()
     if isinstance(value, (list, tuple, dict)):
         return len(value) == 0
-    return isinstance(value, float) and math.isnan(value)
+    return False
+
+
+def blank(value: object) -> bool:
+    """Unanswered, or NaN (an empty spreadsheet cell read by pandas): nothing to show."""
+    return unanswered(value) or (isinstance(value, float) and math.isnan(value))
 
 
 def answer_text(question: Question | None, value: object, lang: str = "fi", *, form: AnswerForm = "view") -> str:

@@ -12,6 +12,7 @@ import numbers
 import re
 from collections.abc import Callable, Mapping
 
+from yse_core import formatting
 from yse_core.errors import AnswerError
 from yse_core.i18n import LANGUAGES
 from yse_core.questionnaire.models import (
@@ -44,20 +45,12 @@ def _show(value: object) -> str:
     return text if len(text) <= _SHOWN_VALUE_LENGTH else text[: _SHOWN_VALUE_LENGTH - 1] + "…"
 
 
-def _is_empty(value: object) -> bool:
-    """None, a whitespace-only text or an empty list/mapping: the question is unanswered."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (list, tuple, dict)):
-        return len(value) == 0
-    return False
+# The one "is this answer empty" rule lives with the other answer texts.
+_is_empty = formatting.unanswered
 
 
-def _is_blank_cell(value: object) -> bool:
-    """An empty measures cell; a table editor may also hand over NaN for an empty cell."""
-    return _is_empty(value) or (isinstance(value, float) and math.isnan(value))
+# An empty measures cell; a table editor may also hand over NaN for an empty cell.
+_is_blank_cell = formatting.blank
 
 
 def _storable(text: str) -> bool:
