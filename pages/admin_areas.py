@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from ui.session import get_db, require_role, show_error, t
-from yse_core.area_registry import area_municipalities, list_areas, memberships_csv, replace_areas
+from yse_core.area_registry import area_municipalities, list_areas, memberships_csv
+from yse_core.area_update import replace_areas
 from yse_core.areas import parse_area_csv
 from yse_core.errors import YseError
 

@@ -52,7 +52,7 @@ from pathlib import Path
 import yaml
 
 from yse_core import areas as reference_areas
-from yse_core.area_registry import replace_areas
+from yse_core.area_update import replace_areas
 from yse_core.auth import get_user
 from yse_core.db import get_setting, now_iso, set_setting, transaction
 from yse_core.demo_answers import SEED, UNTOUCHED, _value_for
@@ -240,7 +240,7 @@ def _fill_answers(db, year: int, area_ids: list[str]) -> int:
             values[question.id] = validate_answer(question, _value_for(question, rng))
         at = now_iso() if current else f"{year}-{10 + rng.randint(0, 1)}-{rng.randint(1, 28):02d}T{rng.randint(7, 16):02d}:00:00+00:00"
         for question_id, value in values.items():
-            encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)  # as responses._encode
+            encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)  # as answer_store.encode
             answer_rows.append((responses[area_id], question_id, encoded, username, at, 1))
             history_rows.append((responses[area_id], question_id, None, encoded, username, at, 1))
     with transaction(db):

@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from . import areas, auth
-from .area_registry import memberships_csv, replace_areas
+from .area_registry import memberships_csv
+from .area_update import replace_areas
 from .db import backup, db_path_from_env, open_db
 from .errors import YseError
 from .gaps.cli import add_gaps_parser

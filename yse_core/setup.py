@@ -8,7 +8,8 @@ from pathlib import Path
 import sqlite_utils
 
 from . import areas, auth
-from .area_registry import replace_areas, store_municipalities
+from .area_registry import store_municipalities
+from .area_update import replace_areas
 from .db import get_setting, open_db, set_setting, transaction
 from .demo_answers import fill_demo_answers, record_demo_discussions
 from .errors import YseError
