@@ -8,13 +8,13 @@ from ui.session import area_name, get_db, require_role, t
 from ui.session import lang as current_lang
 from yse_core.compare import (
     answers_across_areas,
+    compare_years,
     distribution,
     distribution_figure,
     measures_by_target_group,
     round_questions,
     search_text,
 )
-from yse_core.discussions import compare_years
 from yse_core.questionnaire import MEASURE_FIELDS
 from yse_core.rounds import list_rounds
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.session import area_name, current_user, get_db, show_error, t
 from ui.session import lang as current_lang
-from yse_core import discussions
+from yse_core import discussions, follow_ups
 from yse_core.area_registry import list_areas
 from yse_core.errors import YseError
 from yse_core.formatting import local_time
@@ -32,12 +32,12 @@ if is_tem:
 year = col_year.selectbox(t("discussion.round"), list(rounds), key="discussion-year")
 questionnaire = get_questionnaire(db, rounds[year]["questionnaire_key"])
 record = discussions.get_discussion(db, user, year, area_id)
-items = discussions.follow_ups(db, user, year, area_id)
-carried = discussions.carried_follow_ups(db, user, year, area_id)
+items = follow_ups.follow_ups(db, user, year, area_id)
+carried = follow_ups.carried_follow_ups(db, user, year, area_id)
 note_titles = {discussions.GENERAL_NOTES: t("discussion.notes_general"), **{th.id: th.title.get(language) for th in questionnaire.themes}}
 if carried:  # last round's items are asked about in this round's questionnaire: a place for notes on them
-    note_titles[discussions.FOLLOW_UP_THEME_ID] = t("discussion.notes_previous")
-labels = {**{s: t(f"discussion.status_{s}") for s in discussions.STATUSES}, **{o: t(f"discussion.owner_{o}") for o in discussions.OWNER_SIDES}}
+    note_titles[follow_ups.FOLLOW_UP_THEME_ID] = t("discussion.notes_previous")
+labels = {**{s: t(f"discussion.status_{s}") for s in follow_ups.STATUSES}, **{o: t(f"discussion.owner_{o}") for o in discussions.OWNER_SIDES}}
 
 
 def day(iso: str | None) -> str:
@@ -87,8 +87,8 @@ else:
     for item in items:
         text_col, status_col = st.columns([3, 1])
         text_col.text(item["body"])
-        chosen = status_col.selectbox(t("discussion.item_status"), discussions.STATUSES, key=f"follow-up-status-{item['id']}",
-                                      index=discussions.STATUSES.index(item["status"]), label_visibility="collapsed",
+        chosen = status_col.selectbox(t("discussion.item_status"), follow_ups.STATUSES, key=f"follow-up-status-{item['id']}",
+                                      index=follow_ups.STATUSES.index(item["status"]), label_visibility="collapsed",
                                       format_func=labels.get)
         if chosen != item["status"]:
             try:
@@ -105,7 +105,7 @@ if is_tem:
                         format_func=labels.get)
         owner = st.text_input(t("discussion.item_owner"), key="follow-up-owner")
         due = st.date_input(t("discussion.item_due"), value=None, format="DD.MM.YYYY", key="follow-up-due")
-        status = st.selectbox(t("discussion.item_status"), discussions.STATUSES, key="follow-up-new-status", format_func=labels.get)
+        status = st.selectbox(t("discussion.item_status"), follow_ups.STATUSES, key="follow-up-new-status", format_func=labels.get)
         question_id = st.selectbox(t("discussion.item_question"), [q.id for _, q in questionnaire.questions()], index=None,
                                    placeholder=t("discussion.choose"), key="follow-up-question",
                                    format_func=lambda q: questionnaire.question(q).text.get(language)[:100])

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yse_core import responses
+from yse_core import answer_store
 from yse_core.db import now_iso
 from yse_core.errors import AnswerError
 from yse_core.i18n import catalogue
@@ -443,9 +443,9 @@ def test_numbers_outside_range_or_not_finite_are_refused(number):
 @settings(max_examples=300)
 @given(st.one_of(st.integers(), st.booleans(), st.text(), st.floats(allow_nan=False), st.lists(st.text(), max_size=3)))
 def test_an_answer_is_stored_as_the_json_encoder_writes_it(value):
-    """responses._encode writes ints, booleans and texts itself (the common answers, on every save)."""
-    assert responses._encode(value) == json.dumps(value, ensure_ascii=False, sort_keys=True)
-    assert responses.decode_answer(responses._encode(value)) == value
+    """answer_store.encode writes ints, booleans and texts itself (the common answers, on every save)."""
+    assert answer_store.encode(value) == json.dumps(value, ensure_ascii=False, sort_keys=True)
+    assert answer_store.decode(answer_store.encode(value)) == value
 
 
 def test_now_iso_is_the_utc_time_to_the_second():

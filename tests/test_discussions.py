@@ -11,21 +11,11 @@ import pytest
 from tools.apptest_helpers import logged_in_app
 from yse_core import auth
 from yse_core.audit import events
+from yse_core.compare import compare_years
 from yse_core.db import open_db
-from yse_core.discussions import (
-    FOLLOW_UP_THEME_ID,
-    add_follow_up,
-    carried_follow_ups,
-    compare_years,
-    follow_up_theme,
-    follow_ups,
-    followup_question_ids,
-    get_discussion,
-    get_follow_up,
-    record_discussion,
-    update_follow_up,
-)
+from yse_core.discussions import add_follow_up, get_discussion, get_follow_up, record_discussion, update_follow_up
 from yse_core.errors import AnswerError, PermissionDenied
+from yse_core.follow_ups import FOLLOW_UP_THEME_ID, carried_follow_ups, follow_up_theme, follow_ups, followup_question_ids
 from yse_core.questionnaire import Questionnaire, validate_answer
 from yse_core.responses import get_response_row, save_answer
 from yse_core.rounds import get_questionnaire, open_round, register_questionnaire

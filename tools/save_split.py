@@ -18,6 +18,7 @@ from pathlib import Path
 
 from yse_core import auth
 from yse_core import responses as core
+from yse_core.answer_store import encode
 from yse_core.db import connect, now_iso, transaction
 from yse_core.questionnaire import validate_answer
 from yse_core.setup import DEMO_ROUND_YEAR, init_database
@@ -68,7 +69,7 @@ def main(rounds: int = 40, per_round: int = 25) -> None:
             row = conn.execute(READ, ["steps", response_id]).fetchone()
             user.require_area(row[0])
             question = core._question_for_save(db, user, row[1], (row[4], row[5]), row[0], QUESTION)
-            encoded = core._encode(validate_answer(question, 3 + counter["steps"] % 2, lang="fi"))
+            encoded = encode(validate_answer(question, 3 + counter["steps"] % 2, lang="fi"))
             at, version = now_iso(), (row[7] or 0) + 1
             conn.execute(UPSERT, [response_id, "steps", encoded, user.username, at, version])
             conn.execute(HISTORY, [response_id, "steps", row[6], encoded, user.username, at, version])

@@ -1,12 +1,13 @@
-"""Comparing one question's answers across the areas a reviewer may read."""
+"""Comparing one question's answers: across the areas a reviewer may read, and across the years."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import sqlite_utils
 
+from .answer_store import decode
+from .area_registry import get_area
 from .auth import User
 from .questionnaire import MEASURE_FIELDS, Question
 from .rounds import get_questionnaire, get_round
@@ -22,7 +23,37 @@ def answers_across_areas(db: sqlite_utils.Database, user: User, round_year: int,
            WHERE r.round_year = ? ORDER BY a.name_fi""",
         [question_id, round_year],
     )
-    return [{**row, "value": json.loads(row["value"]) if row["value"] is not None else None} for row in rows]
+    return [{**row, "value": decode(row["value"])} for row in rows]
+
+
+def compare_years(db: sqlite_utils.Database, user: User, question_id: str, area_id: str | None = None) -> list[dict]:
+    """Return the answers to one question id in every round: for one area, or every area the user may read."""
+    if area_id is not None:
+        user.require_area(area_id)
+        get_area(db, area_id)
+    elif user.is_respondent:
+        area_id = user.area_id
+    sql = """SELECT r.round_year, r.area_id, ar.name_fi AS area_name_fi, ar.name_sv AS area_name_sv,
+                    rd.questionnaire_key, a.value, a.updated_by, a.updated_at
+             FROM answers a JOIN responses r ON r.id = a.response_id
+             JOIN rounds rd ON rd.year = r.round_year JOIN areas ar ON ar.id = r.area_id
+             WHERE a.question_id = ?"""
+    params: list[object] = [question_id]
+    if area_id is not None:
+        sql += " AND r.area_id = ?"
+        params.append(area_id)
+    sql += " ORDER BY ar.name_fi, r.round_year"
+    texts: dict[str, dict | None] = {}
+    rows = []
+    for row in db.query(sql, params):
+        key = row["questionnaire_key"]
+        if key not in texts:
+            try:
+                texts[key] = get_questionnaire(db, key).question(question_id).text.model_dump(exclude_none=True)
+            except KeyError:
+                texts[key] = None
+        rows.append({**row, "value": decode(row["value"]), "question_text": texts[key]})
+    return rows
 
 
 def distribution(question: Question, rows: list[dict]) -> list[dict]:

@@ -4,60 +4,32 @@ After the YSE discussion a reviewer records when it was held, who took part, not
 whether a follow-up discussion (jatkokeskustelu) is needed; agreed follow-up items get an owner, a
 due date and a status. Next year the open items reappear in the area's questionnaire as questions
 ("In 2025 it was agreed …: what has happened?"), and answers with the same question id can be
-compared year over year.
+compared year over year. Reading the items and carrying them is ``yse_core.follow_ups``; comparing
+the answers across years is ``yse_core.compare.compare_years``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 
 import sqlite_utils
 
-from . import audit, formatting
-from .area_registry import get_area
+from . import audit
 from .auth import User
 from .db import now_iso, transaction
 from .errors import AnswerError, NotFound, PermissionDenied
+from .follow_ups import FOLLOW_UP_THEME_ID, STATUSES
+from .i18n import LANGUAGES, catalogue, t
 from .indicators.catalogue import load_catalogue
-from .questionnaire import TEXT_MAX_LENGTH, Question, Text, Theme
-from .responses import FOLLOW_UP_QUESTION_PREFIX, get_response_row
+from .questionnaire import TEXT_MAX_LENGTH
+from .responses import get_response_row
 from .rounds import get_questionnaire, get_round
 
 OWNER_SIDES = ("area", "tem")
-STATUSES = ("open", "in_progress", "done", "dropped")
-OPEN_STATUSES = ("open", "in_progress")
 GENERAL_NOTES = "general"
-FOLLOW_UP_THEME_ID = "previous_follow_ups"
 REVIEWER_ROLES = ("reviewer", "admin")
-
-# The texts of the carried-over theme; {year}, {body}, {owner}, {due} are filled per item.
-FOLLOW_UP_TEXTS: dict[str, dict[str, str]] = {
-    "title": {
-        "fi": "Edellisen keskustelun jatkotoimet",
-        "sv": "Uppföljningsåtgärder från föregående samtal",
-        "en": "Follow-up items from the previous discussion",
-    },
-    "intro": {
-        "fi": "Edellisessä YSE-keskustelussa sovittiin alla olevista jatkotoimista. Kertokaa kustakin, mitä asialle on tapahtunut.",
-        "sv": "I föregående YSE-samtal kom man överens om uppföljningsåtgärderna nedan. Berätta för var och en vad som har hänt i saken.",
-        "en": "The follow-up items below were agreed in the previous YSE discussion. For each, tell us what has happened.",
-    },
-    "question": {
-        "fi": "Vuonna {year} sovittiin: «{body}». Mitä asialle on tapahtunut?",
-        "sv": "År {year} kom man överens om: «{body}». Vad har hänt i saken?",
-        "en": "In {year} it was agreed: «{body}». What has happened since?",
-    },
-    "help": {
-        "fi": "Vastuu: {owner}. Määräaika: {due}.",
-        "sv": "Ansvar: {owner}. Tidsfrist: {due}.",
-        "en": "Responsible: {owner}. Due: {due}.",
-    },
-    "owner_area": {"fi": "alue", "sv": "området", "en": "the area"},
-    "owner_tem": {"fi": "TEM", "sv": "ANM", "en": "TEM"},
-    "no_due": {"fi": "ei sovittu", "sv": "inte avtalad", "en": "not agreed"},
-}
 
 _UNSET = object()  # "not given" for update_follow_up, where None means "clear the value"
 
@@ -65,32 +37,41 @@ _UNSET = object()  # "not given" for update_follow_up, where None means "clear t
 # --- validation -----------------------------------------------------------------------------------
 
 
-def _text(value: object, label: str, *, required: bool = False) -> str | None:
+def _field(key: str) -> Mapping[str, str]:
+    """A field's name in every language (a catalogue entry), for the messages below."""
+    return catalogue()[key]
+
+
+def _notes_field(theme_id: str) -> dict[str, str]:
+    return {lang: t("discussions.field.notes", lang, theme=theme_id) for lang in LANGUAGES}
+
+
+def _text(value: object, field: Mapping[str, str], *, required: bool = False) -> str | None:
     """Return a stored text (None when empty) or raise AnswerError naming the field."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise AnswerError(f"{label}: kenttä on pakollinen.")
+            raise AnswerError("discussions.error.required", field=field)
         return None
     if not isinstance(value, str):
-        raise AnswerError(f"{label}: arvon on oltava tekstiä.")
+        raise AnswerError("discussions.error.not_text", field=field)
     if len(value) > TEXT_MAX_LENGTH:
-        raise AnswerError(f"{label}: enintään {formatting.number(TEXT_MAX_LENGTH)} merkkiä, nyt {formatting.number(len(value))}.")
+        raise AnswerError("discussions.error.too_long", field=field, limit=TEXT_MAX_LENGTH, length=len(value))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise AnswerError(f"{label}: tekstissä on merkkejä, joita ei voi tallentaa.") from None
+        raise AnswerError("discussions.error.invalid_characters", field=field) from None
     return value
 
 
-def _date(value: object, label: str, *, required: bool = False) -> date | None:
+def _date(value: object, field: Mapping[str, str], *, required: bool = False) -> date | None:
     if value is None:
         if required:
-            raise AnswerError(f"{label}: päivämäärä on pakollinen.")
+            raise AnswerError("discussions.error.date_required", field=field)
         return None
     if isinstance(value, datetime):
         return value.date()
     if not isinstance(value, date):
-        raise AnswerError(f"{label}: arvon on oltava päivämäärä, nyt {value!r}.")
+        raise AnswerError("discussions.error.not_date", field=field, value=repr(value))
     return value
 
 
@@ -98,9 +79,9 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _choice(value: object, allowed: tuple[str, ...], label: str) -> str:
+def _choice(value: object, allowed: tuple[str, ...], field: Mapping[str, str]) -> str:
     if value not in allowed:
-        raise AnswerError(f"{label}: ”{value}” ei ole sallittu arvo (sallitut: {', '.join(allowed)}).")
+        raise AnswerError("discussions.error.not_allowed", field=field, value=str(value), allowed=", ".join(allowed))
     return value  # type: ignore[return-value]
 
 
@@ -109,7 +90,7 @@ def _question_id(db: sqlite_utils.Database, round_year: int, question_id: object
         return None
     questionnaire = get_questionnaire(db, get_round(db, round_year)["questionnaire_key"])
     if not isinstance(question_id, str) or question_id not in dict(questionnaire.questions_by_id()):
-        raise AnswerError(f"Kysymystä ”{question_id}” ei ole kierroksen {round_year} kyselyssä.")
+        raise AnswerError("discussions.error.unknown_question", question=str(question_id), year=str(round_year))
     return question_id
 
 
@@ -117,7 +98,7 @@ def _indicator_code(code: object) -> str | None:
     if code is None or code == "":
         return None
     if not isinstance(code, str) or code not in load_catalogue():
-        raise AnswerError(f"Tunnuslukua ”{code}” ei ole tunnuslukuluettelossa.")
+        raise AnswerError("discussions.error.unknown_indicator", code=str(code))
     return code
 
 
@@ -150,28 +131,28 @@ def record_discussion(
     """Store (or replace) the discussion record and mark the area's response as discussed."""
     user.require_role(*REVIEWER_ROLES)
     response = get_response_row(db, user, round_year, area_id)
-    held = _date(held_on, "Keskustelun päivämäärä", required=True)
+    held = _date(held_on, _field("discussion.held_on"), required=True)
     if held > date.today():
-        raise AnswerError(f"Keskustelun päivämäärä {held:%d.%m.%Y} on tulevaisuudessa; kirjaa keskustelu sen jälkeen.")
-    stored_participants = _text(participants, "Osallistujat", required=True)
+        raise AnswerError("discussions.error.held_in_future", held=f"{held:%d.%m.%Y}")
+    stored_participants = _text(participants, _field("discussion.participants"), required=True)
     if not isinstance(notes, Mapping):
-        raise AnswerError("Muistiinpanot on annettava teemoittain (teeman tunnus → teksti).")
+        raise AnswerError("discussions.error.notes_not_by_theme")
     allowed = note_theme_ids(db, round_year)
     stored_notes = {}
     for theme_id, text in notes.items():
         if theme_id not in allowed:
-            raise AnswerError(f"Muistiinpanot: teemaa ”{theme_id}” ei ole kierroksen {round_year} kyselyssä.")
-        value = _text(text, f"Muistiinpanot ({theme_id})")
+            raise AnswerError("discussions.error.unknown_note_theme", theme=str(theme_id), year=str(round_year))
+        value = _text(text, _notes_field(theme_id))
         if value is not None:
             stored_notes[theme_id] = value
     if not isinstance(follow_up_needed, bool):
-        raise AnswerError("Jatkokeskustelun tarve on ilmoitettava kyllä tai ei.")
-    follow_up = _date(follow_up_date, "Jatkokeskustelun päivämäärä")
+        raise AnswerError("discussions.error.follow_up_needed_not_bool")
+    follow_up = _date(follow_up_date, _field("discussion.follow_up_date"))
     if follow_up and not follow_up_needed:
-        raise AnswerError("Jatkokeskustelulle on annettu päivämäärä, vaikka jatkokeskustelua ei ole merkitty tarpeelliseksi.")
+        raise AnswerError("discussions.error.date_without_follow_up")
     if follow_up and follow_up < held:
-        raise AnswerError(f"Jatkokeskustelun päivämäärä {follow_up:%d.%m.%Y} on ennen keskustelua {held:%d.%m.%Y}.")
-    stored_follow_up_notes = _text(follow_up_notes, "Jatkokeskustelun aiheet")
+        raise AnswerError("discussions.error.follow_up_before_held", follow_up=f"{follow_up:%d.%m.%Y}", held=f"{held:%d.%m.%Y}")
+    stored_follow_up_notes = _text(follow_up_notes, _field("discussion.follow_up_notes"))
     existed = db.execute("SELECT 1 FROM discussions WHERE round_year = ? AND area_id = ?", [round_year, area_id]).fetchone()
     at = now_iso()
     with transaction(db):
@@ -207,7 +188,7 @@ def get_follow_up(db: sqlite_utils.Database, user: User, item_id: int) -> dict:
     """Return one follow-up item the user may read, or raise NotFound."""
     rows = list(db.query("SELECT * FROM follow_ups WHERE id = ?", [item_id]))
     if not rows:
-        raise NotFound(f"Jatkotoimea {item_id} ei ole.")
+        raise NotFound("discussions.error.no_item", id=str(item_id))
     user.require_area(rows[0]["area_id"])
     return rows[0]
 
@@ -229,13 +210,13 @@ def add_follow_up(
     """Add an agreed follow-up item to an area's round; returns its id."""
     user.require_role(*REVIEWER_ROLES)
     get_response_row(db, user, round_year, area_id)
-    due_date = _date(due, "Määräaika")
+    due_date = _date(due, _field("discussion.item_due"))
     values = {
-        "body": _text(body, "Jatkotoimi", required=True),
-        "owner_side": _choice(owner_side, OWNER_SIDES, "Vastuutaho"),
-        "owner": _text(owner, "Vastuuhenkilö"),
+        "body": _text(body, _field("discussions.field.item"), required=True),
+        "owner_side": _choice(owner_side, OWNER_SIDES, _field("discussion.item_owner_side")),
+        "owner": _text(owner, _field("discussion.item_owner")),
         "due": _iso(due_date),
-        "status": _choice(status, STATUSES, "Tila"),
+        "status": _choice(status, STATUSES, _field("discussion.item_status")),
         "question_id": _question_id(db, round_year, question_id),
         "indicator_code": _indicator_code(indicator_code),
     }
@@ -274,13 +255,13 @@ def update_follow_up(
         "question_id": question_id, "indicator_code": indicator_code,
     }.items() if value is not _UNSET}
     if user.is_respondent and set(given) - {"status"}:
-        raise PermissionDenied("Alueen vastaaja voi muuttaa jatkotoimesta vain sen tilan; muut tiedot muuttaa TEM.")
+        raise PermissionDenied("discussions.error.respondent_status_only")
     validators = {
-        "status": lambda v: _choice(v, STATUSES, "Tila"),
-        "body": lambda v: _text(v, "Jatkotoimi", required=True),
-        "owner_side": lambda v: _choice(v, OWNER_SIDES, "Vastuutaho"),
-        "owner": lambda v: _text(v, "Vastuuhenkilö"),
-        "due": lambda v: _iso(_date(v, "Määräaika")),
+        "status": lambda v: _choice(v, STATUSES, _field("discussion.item_status")),
+        "body": lambda v: _text(v, _field("discussions.field.item"), required=True),
+        "owner_side": lambda v: _choice(v, OWNER_SIDES, _field("discussion.item_owner_side")),
+        "owner": lambda v: _text(v, _field("discussion.item_owner")),
+        "due": lambda v: _iso(_date(v, _field("discussion.item_due"))),
         "question_id": lambda v: _question_id(db, item["round_year"], v),
         "indicator_code": _indicator_code,
     }
@@ -295,133 +276,3 @@ def update_follow_up(
         audit.record(db, user.username, "follow_up_updated", f"{item['round_year']}/{item['area_id']}", item=item_id,
                      changes={name: [item[name], value] for name, value in changes.items()})
     return get_follow_up(db, user, item_id)
-
-
-def follow_ups(
-    db: sqlite_utils.Database,
-    user: User,
-    round_year: int | None = None,
-    area_id: str | None = None,
-    open_only: bool = False,
-) -> list[dict]:
-    """Return follow-up items, filtered; respondents get only their own area's items."""
-    if user.is_respondent:
-        if area_id is not None:
-            user.require_area(area_id)
-        area_id = user.area_id
-    where, params = [], []
-    if round_year is not None:
-        where.append("f.round_year = ?")
-        params.append(round_year)
-    if area_id is not None:
-        where.append("f.area_id = ?")
-        params.append(area_id)
-    if open_only:
-        where.append("f.status IN ('open', 'in_progress')")
-    sql = """SELECT f.*, a.name_fi AS area_name_fi, a.name_sv AS area_name_sv
-             FROM follow_ups f JOIN areas a ON a.id = f.area_id"""
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY f.round_year DESC, a.name_fi, f.due IS NULL, f.due, f.id"
-    return list(db.query(sql, params))
-
-
-# --- carrying items into next year's questionnaire ----------------------------------------------
-
-
-def followup_question_id(item_id: int) -> str:
-    """Return the questionnaire question id of a carried follow-up item."""
-    return f"{FOLLOW_UP_QUESTION_PREFIX}{item_id}"
-
-
-def followup_question_ids(items: Iterable[Mapping]) -> list[str]:
-    """Return the question ids of carried follow-up items, in order."""
-    return [followup_question_id(item["id"]) for item in items]
-
-
-def carried_follow_ups(db: sqlite_utils.Database, user: User, round_year: int, area_id: str) -> list[dict]:
-    """Return the previous round's open or in-progress items of the area, to ask about in this round.
-
-    An item closed since stays in the list if the area has already answered its question this
-    round, so that a status change never makes a written answer disappear.
-    """
-    user.require_area(area_id)
-    answered = {
-        row[0]
-        for row in db.execute(
-            """SELECT a.question_id FROM answers a JOIN responses r ON r.id = a.response_id
-               WHERE r.round_year = ? AND r.area_id = ? AND a.question_id LIKE ?""",
-            [round_year, area_id, FOLLOW_UP_QUESTION_PREFIX + "%"],
-        ).fetchall()
-    }
-    items = follow_ups(db, user, round_year - 1, area_id)
-    return [item for item in items if item["status"] in OPEN_STATUSES or followup_question_id(item["id"]) in answered]
-
-
-def _follow_up_text(key: str, texts: Mapping[str, Mapping[str, str]], **values: object) -> Text:
-    entry = texts[key]
-    return Text(**{lang: entry[lang].format(**values) for lang in ("fi", "sv", "en") if entry.get(lang)})
-
-
-def follow_up_theme(items: Iterable[Mapping], lang_texts: Mapping[str, Mapping[str, str]] | None = None) -> Theme | None:
-    """Build the questionnaire theme 'previous_follow_ups': one long_text question per carried item.
-
-    ``lang_texts`` overrides ``FOLLOW_UP_TEXTS`` (same keys). Returns None when there are no items.
-    """
-    texts = {**FOLLOW_UP_TEXTS, **(lang_texts or {})}
-    questions = []
-    for item in items:
-        owner_by_lang = {}
-        for lang in ("fi", "sv", "en"):
-            side = texts[f"owner_{item['owner_side']}"].get(lang) or texts[f"owner_{item['owner_side']}"]["fi"]
-            owner_by_lang[lang] = f"{side}, {item['owner']}" if item.get("owner") else side
-        due = date.fromisoformat(item["due"]).strftime("%d.%m.%Y") if item.get("due") else None
-        help_text = Text(**{
-            lang: texts["help"][lang].format(owner=owner_by_lang[lang], due=due or texts["no_due"][lang])
-            for lang in ("fi", "sv", "en")
-        })
-        questions.append(Question(
-            id=followup_question_id(item["id"]),
-            type="long_text",
-            text=_follow_up_text("question", texts, year=item["round_year"], body=item["body"].strip()),
-            help=help_text,
-            indicators=[item["indicator_code"]] if item.get("indicator_code") else [],
-        ))
-    if not questions:
-        return None
-    return Theme(id=FOLLOW_UP_THEME_ID, title=_follow_up_text("title", texts), intro=_follow_up_text("intro", texts),
-                 questions=questions)
-
-
-# --- year over year -------------------------------------------------------------------------------
-
-
-def compare_years(db: sqlite_utils.Database, user: User, question_id: str, area_id: str | None = None) -> list[dict]:
-    """Return the answers to one question id in every round: for one area, or every area the user may read."""
-    if area_id is not None:
-        user.require_area(area_id)
-        get_area(db, area_id)
-    elif user.is_respondent:
-        area_id = user.area_id
-    sql = """SELECT r.round_year, r.area_id, ar.name_fi AS area_name_fi, ar.name_sv AS area_name_sv,
-                    rd.questionnaire_key, a.value, a.updated_by, a.updated_at
-             FROM answers a JOIN responses r ON r.id = a.response_id
-             JOIN rounds rd ON rd.year = r.round_year JOIN areas ar ON ar.id = r.area_id
-             WHERE a.question_id = ?"""
-    params: list[object] = [question_id]
-    if area_id is not None:
-        sql += " AND r.area_id = ?"
-        params.append(area_id)
-    sql += " ORDER BY ar.name_fi, r.round_year"
-    texts: dict[str, dict | None] = {}
-    rows = []
-    for row in db.query(sql, params):
-        key = row["questionnaire_key"]
-        if key not in texts:
-            try:
-                texts[key] = get_questionnaire(db, key).question(question_id).text.model_dump(exclude_none=True)
-            except KeyError:
-                texts[key] = None
-        rows.append({**row, "value": json.loads(row["value"]) if row["value"] is not None else None,
-                     "question_text": texts[key]})
-    return rows

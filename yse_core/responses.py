@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from . import audit
+from .answer_store import Answer, decode, encode, response_answers, round_values
 from .area_registry import get_area
 from .auth import User
 from .db import now_iso, transaction
 from .errors import AnswerError, ConflictError, NotFound, PermissionDenied
-from .questionnaire import Question, Questionnaire, is_answered, is_visible, missing_required, theme_progress, validate_answer
+from .follow_ups import FOLLOW_UP_QUESTION_PREFIX, carried_follow_ups, follow_up_theme
+from .i18n import LANGUAGES
+from .questionnaire import Question, Questionnaire, missing_required, theme_progress, validate_answer
 from .rounds import get_questionnaire, get_round, questionnaire_by_hash
 
 WRITABLE_STATES = ("draft", "reopened")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One stored answer with who last changed it and its version (for conflict detection)."""
-
-    question_id: str
-    value: object
-    version: int
-    updated_by: str
-    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -51,35 +42,13 @@ class ResponseContext:
 class SubmitIncomplete(AnswerError):
     """Required visible questions are unanswered; ``missing`` lists (theme id, question id)."""
 
-    def __init__(self, message: str, missing: list[tuple[str, str]]):
-        super().__init__(message)
+    def __init__(self, missing: list[tuple[str, str]]):
+        super().__init__("responses.error.required_missing", count=len(missing))
         self.missing = missing
-
-
-# One encoder for every save: json.dumps with options builds a new JSONEncoder on each call.
-_ENCODE_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-_ENCODE_SCALAR = {int: int.__repr__, bool: lambda value: "true" if value else "false", str: _ENCODE_JSON}
-
-# The question id prefix of the follow-up theme built from last round's items (yse_core.discussions).
-FOLLOW_UP_QUESTION_PREFIX = "followup_"
-
-
-def _encode(value: object) -> str | None:
-    if value is None:
-        return None
-    scalar = _ENCODE_SCALAR.get(type(value))  # the answers most often saved, as the encoder would write them
-    return scalar(value) if scalar else _ENCODE_JSON(value)
-
-
-def decode_answer(text: str | None) -> object:
-    """A stored answer value (JSON text) as Python data; None for no value."""
-    return None if text is None else json.loads(text)
 
 
 def questionnaire_for_area(db: sqlite_utils.Database, user: User, round_row: dict, area_id: str) -> Questionnaire:
     """The round's questionnaire, plus a first theme asking about last round's open follow-up items, if any."""
-    from .discussions import carried_follow_ups, follow_up_theme  # discussions builds on this module
-
     base = get_questionnaire(db, round_row["questionnaire_key"])
     theme = follow_up_theme(carried_follow_ups(db, user, round_row["year"], area_id))
     if theme is None:
@@ -94,14 +63,14 @@ def get_response_row(db: sqlite_utils.Database, user: User, round_year: int, are
     user.require_area(area_id)
     row = _response_row(db, "r.round_year = ? AND r.area_id = ?", [round_year, area_id])
     if row is None:
-        raise NotFound(f"Alueella {area_id} ei ole vastausta kierroksella {round_year}.")
+        raise NotFound("responses.error.no_response", area=area_id, year=str(round_year))
     return row
 
 
 def _response_by_id(db: sqlite_utils.Database, user: User, response_id: int) -> dict:
     row = _response_row(db, "r.id = ?", [response_id])
     if row is None:
-        raise NotFound(f"Vastausta {response_id} ei ole.")
+        raise NotFound("responses.error.no_response_id", id=str(response_id))
     user.require_area(row["area_id"])
     return row
 
@@ -136,16 +105,7 @@ def change_counts(db: sqlite_utils.Database, round_year: int) -> dict[str, int]:
 def load_answers(db: sqlite_utils.Database, user: User, response_id: int) -> dict[str, Answer]:
     """Return every stored answer of a response the user may read."""
     _response_by_id(db, user, response_id)
-    return _answers(db, response_id)
-
-
-def _answers(db: sqlite_utils.Database, response_id: int) -> dict[str, Answer]:
-    return {
-        row["question_id"]: Answer(row["question_id"], decode_answer(row["value"]), row["version"], row["updated_by"], row["updated_at"])
-        for row in db.query(
-            "SELECT question_id, value, version, updated_by, updated_at FROM answers WHERE response_id = ?", [response_id]
-        )
-    }
+    return response_answers(db, response_id)
 
 
 def load_context(db: sqlite_utils.Database, user: User, round_year: int, area_id: str) -> ResponseContext:
@@ -157,19 +117,24 @@ def load_context(db: sqlite_utils.Database, user: User, round_year: int, area_id
         round=round_row,
         questionnaire=questionnaire_for_area(db, user, round_row, area_id),
         area=get_area(db, area_id),
-        answers=_answers(db, response["id"]),  # get_response_row checked the permission
+        answers=response_answers(db, response["id"]),  # get_response_row checked the permission
     )
 
 
-def _require_writer(db: sqlite_utils.Database, user: User, response: dict) -> dict:
+def _check_writer(user: User, area_id: str, round_year: int, round_state: str, response_state: str) -> None:
+    """Refuse unless the user is a respondent of the area and the round and the response are open for changes."""
     if not user.is_respondent:
-        raise PermissionDenied("Vain alueen omat vastaajat voivat muuttaa vastauksia.")
-    user.require_area(response["area_id"])
+        raise PermissionDenied("responses.error.respondents_only")
+    user.require_area(area_id)
+    if round_state != "open":
+        raise PermissionDenied("responses.error.round_closed", year=str(round_year))
+    if response_state not in WRITABLE_STATES:
+        raise PermissionDenied("responses.error.submitted")
+
+
+def _require_writer(db: sqlite_utils.Database, user: User, response: dict) -> dict:
     round_row = get_round(db, response["round_year"])
-    if round_row["state"] != "open":
-        raise PermissionDenied(f"Kierros {round_row['year']} on suljettu; vastauksia ei voi enää muuttaa.")
-    if response["state"] not in WRITABLE_STATES:
-        raise PermissionDenied("Vastaus on lähetetty. TEM voi avata sen uudelleen muokattavaksi.")
+    _check_writer(user, response["area_id"], round_row["year"], round_row["state"], response["state"])
     return round_row
 
 
@@ -192,31 +157,29 @@ def save_answer(
     the states inside the transaction also means a save cannot slip in after a concurrent submit or round
     closing.
     """
-    if not user.is_respondent:
-        raise PermissionDenied("Vain alueen omat vastaajat voivat muuttaa vastauksia.")
     with transaction(db):
-        row = db.conn.execute(
-            """SELECT r.area_id, r.round_year, r.state, ro.state, ro.questionnaire_key, q.file_hash, a.value,
-                      a.version, a.updated_by, a.updated_at
+        cursor = db.conn.execute(
+            """SELECT r.area_id, r.round_year, r.state AS response_state, ro.state AS round_state,
+                      ro.questionnaire_key, q.file_hash, a.value, a.version, a.updated_by, a.updated_at
                FROM responses r JOIN rounds ro ON ro.year = r.round_year
                JOIN questionnaires q ON q.key = ro.questionnaire_key
                LEFT JOIN answers a ON a.response_id = r.id AND a.question_id = ?
                WHERE r.id = ?""",
             [question_id, response_id],
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"Vastausta {response_id} ei ole.")
-        area_id, round_year, response_state, round_state, questionnaire_key = row[:5]
-        user.require_area(area_id)
-        if round_state != "open":
-            raise PermissionDenied(f"Kierros {round_year} on suljettu; vastauksia ei voi enää muuttaa.")
-        if response_state not in WRITABLE_STATES:
-            raise PermissionDenied("Vastaus on lähetetty. TEM voi avata sen uudelleen muokattavaksi.")
-        question = _question_for_save(db, user, round_year, (questionnaire_key, row[5]), area_id, question_id)
+        )
+        found = cursor.fetchone()
+        if found is None:
+            raise NotFound("responses.error.no_response_id", id=str(response_id))
+        row = dict(zip((column[0] for column in cursor.description), found, strict=True))
+        area_id, round_year = row["area_id"], row["round_year"]
+        _check_writer(user, area_id, round_year, row["round_state"], row["response_state"])
+        question = _question_for_save(db, user, round_year, (row["questionnaire_key"], row["file_hash"]), area_id,
+                                      question_id)
         normalized = validate_answer(question, value, lang=lang)
-        encoded = _encode(normalized)
-        current_value, current_version, current_by, current_at = row[6], row[7] or 0, row[8], row[9]
-        exists = row[7] is not None
+        encoded = encode(normalized)
+        current_value, current_by, current_at = row["value"], row["updated_by"], row["updated_at"]
+        exists = row["version"] is not None
+        current_version = row["version"] or 0
         if not exists and encoded is None:
             # Clearing a question that was never answered changes nothing: no row, no history.
             return Answer(question_id, None, 0, "", "")
@@ -224,12 +187,13 @@ def save_answer(
             return Answer(question_id, normalized, current_version, current_by, current_at)
         if (base_version or 0) != current_version:
             if not exists:  # a stale base version from another page or response
-                raise ConflictError("Vastaus on muuttunut; lataa sivu uudelleen.",
+                raise ConflictError("responses.error.changed",
                                     current={"value": None, "updated_by": None, "updated_at": None, "version": 0})
             raise ConflictError(
-                f"{current_by} tallensi tähän kysymykseen toisen vastauksen {current_at}.",
-                current={"value": decode_answer(current_value), "updated_by": current_by, "updated_at": current_at,
+                "responses.error.conflict",
+                current={"value": decode(current_value), "updated_by": current_by, "updated_at": current_at,
                          "version": current_version},
+                who=current_by, when=current_at,
             )
         at = now_iso()
         new_version = current_version + 1
@@ -261,14 +225,14 @@ def _question_for_save(
     try:
         return found.question(question_id)
     except KeyError:
-        raise AnswerError(f"Kyselyssä ei ole kysymystä '{question_id}'.") from None
+        raise AnswerError("responses.error.unknown_question", question=question_id) from None
 
 
 def answer_history(db: sqlite_utils.Database, user: User, response_id: int, question_id: str) -> list[dict]:
     """Return every change to one answer, newest first (who, when, old and new value)."""
     _response_by_id(db, user, response_id)
     return [
-        {**row, "old_value": decode_answer(row["old_value"]), "new_value": decode_answer(row["new_value"])}
+        {**row, "old_value": decode(row["old_value"]), "new_value": decode(row["new_value"])}
         for row in db.query(
             """SELECT version, old_value, new_value, changed_by, changed_at FROM answer_history
                WHERE response_id = ? AND question_id = ? ORDER BY version DESC""",
@@ -295,10 +259,7 @@ def submit(db: sqlite_utils.Database, user: User, response_id: int) -> dict:
     values = {qid: a.value for qid, a in load_answers(db, user, response_id).items()}
     missing = missing_required(questionnaire, values, area)
     if missing:
-        raise SubmitIncomplete(
-            f"{len(missing)} pakollista kysymystä on vastaamatta.",
-            [(theme.id, question.id) for theme, question in missing],
-        )
+        raise SubmitIncomplete([(theme.id, question.id) for theme, question in missing])
     with transaction(db):
         db.execute(
             "UPDATE responses SET state = 'submitted', submitted_by = ?, submitted_at = ?, updated_at = ? WHERE id = ?",
@@ -313,7 +274,7 @@ def reopen(db: sqlite_utils.Database, user: User, response_id: int, reason: str 
     user.require_role("reviewer", "admin")
     response = _response_by_id(db, user, response_id)
     if response["state"] not in ("submitted", "discussed"):
-        raise AnswerError("Vain lähetetyn vastauksen voi avata uudelleen.")
+        raise AnswerError("responses.error.reopen_not_submitted")
     with transaction(db):
         db.execute("UPDATE responses SET state = 'reopened', updated_at = ? WHERE id = ?", [now_iso(), response_id])
         audit.record(db, user.username, "response_reopened", f"{response['round_year']}/{response['area_id']}", reason=reason)
@@ -322,7 +283,12 @@ def reopen(db: sqlite_utils.Database, user: User, response_id: int, reason: str 
 
 def progress(context: ResponseContext) -> dict:
     """Return answered/visible counts overall and per theme."""
-    themes = theme_progress(context.questionnaire, context.values, context.area)
+    return progress_of(context.questionnaire, context.values, context.area)
+
+
+def progress_of(questionnaire: Questionnaire, values: dict[str, object], area: dict | None) -> dict:
+    """Answered/visible counts and their share overall, and per theme (``theme_progress``), of some answers."""
+    themes = theme_progress(questionnaire, values, area)
     answered = sum(t["answered"] for t in themes)
     visible = sum(t["visible"] for t in themes)
     return {"answered": answered, "visible": visible, "share": answered / visible if visible else 0.0, "themes": themes}
@@ -336,12 +302,7 @@ def round_overview(db: sqlite_utils.Database, user: User, round_year: int, *, ow
     own = set()
     if own_only:
         own = {r[0] for r in db.execute("SELECT area_id FROM reviewer_areas WHERE username = ?", [user.username])}
-    answers_by_response: dict[int, dict[str, object]] = {}
-    for row in db.query(
-        "SELECT a.response_id, a.question_id, a.value FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.round_year = ?",
-        [round_year],
-    ):
-        answers_by_response.setdefault(row["response_id"], {})[row["question_id"]] = decode_answer(row["value"])
+    values_by_area = round_values(db, round_year)
     rows = []
     for row in db.query(
         """SELECT r.id, r.area_id, r.state, r.updated_at, r.submitted_at, r.submitted_by,
@@ -355,11 +316,8 @@ def round_overview(db: sqlite_utils.Database, user: User, round_year: int, *, ow
         if own_only and row["area_id"] not in own:
             continue
         area = {"id": row["area_id"], "uusimaa": bool(row["uusimaa"])}
-        values = answers_by_response.get(row["id"], {})
-        visible = [q for _, q in questionnaire.questions() if is_visible(q, values, area)]
-        answered = sum(1 for q in visible if is_answered(q, values.get(q.id)))
-        rows.append({**row, "answered": answered, "visible": len(visible),
-                     "share": answered / len(visible) if visible else 0.0,
+        done = progress_of(questionnaire, values_by_area.get(row["area_id"], {}), area)
+        rows.append({**row, "answered": done["answered"], "visible": done["visible"], "share": done["share"],
                      "own": row["area_id"] in own if own_only else None})
     return rows
 
@@ -375,7 +333,7 @@ def import_answers(
 ) -> dict:
     """Validate every answer exactly like the page, then write them all in one transaction, or nothing."""
     if not isinstance(data, dict):
-        raise AnswerError("Tiedoston on oltava JSON-objekti: kysymyksen tunnus → vastaus.")
+        raise AnswerError("responses.error.import_not_object")
     response = get_response_row(db, user, round_year, area_id)
     round_row = _require_writer(db, user, response)
     questionnaire = questionnaire_for_area(db, user, round_row, response["area_id"])
@@ -384,20 +342,21 @@ def import_answers(
         try:
             question = questionnaire.question(question_id)
         except KeyError:
-            errors.append(f"tuntematon kysymys '{question_id}'")
+            errors.append(AnswerError("responses.error.import_unknown_question", question=question_id))
             continue
         try:
             normalized[question_id] = validate_answer(question, value, lang=lang)
         except AnswerError as error:
-            errors.append(f"{question_id}: {error}")
+            errors.append(AnswerError("responses.error.import_problem", question=question_id, problem=error))
     if errors:
-        raise AnswerError("Tuonti hylättiin, mitään ei tallennettu: " + "; ".join(errors[:20]))
+        problems = {code: "; ".join(error.message(code) for error in errors[:20]) for code in LANGUAGES}
+        raise AnswerError("responses.error.import_refused", problems=problems)
     changed = 0
     with transaction(db):
         current = load_answers(db, user, response["id"])
         for question_id, value in normalized.items():
             existing = current.get(question_id)
-            if _encode(existing.value if existing else None) == _encode(value):
+            if encode(existing.value if existing else None) == encode(value):
                 continue
             save_answer(db, user, response["id"], question_id, value,
                         base_version=existing.version if existing else 0, lang=lang)

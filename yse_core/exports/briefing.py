@@ -17,8 +17,8 @@ from yse_core import audit, formatting
 from yse_core.auth import User, area_contacts
 from yse_core.comments import threads
 from yse_core.db import is_demo
-from yse_core.discussions import followup_question_id
 from yse_core.errors import NotFound
+from yse_core.follow_ups import followup_question_id
 from yse_core.i18n import t
 from yse_core.indicators.aggregate import COUNTRY
 from yse_core.indicators.situation import period_caption

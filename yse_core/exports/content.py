@@ -6,7 +6,6 @@ and dates become text in ``yse_core.formatting``. Nothing here writes to the dat
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ import sqlite_utils
 
 from yse_core import formatting
 from yse_core.auth import User
-from yse_core.discussions import FOLLOW_UP_TEXTS, FOLLOW_UP_THEME_ID, GENERAL_NOTES, follow_ups
+from yse_core.discussions import GENERAL_NOTES
+from yse_core.follow_ups import FOLLOW_UP_THEME_ID, follow_ups
 from yse_core.gaps.models import SEVERITY_RANK
 from yse_core.i18n import t
 from yse_core.indicators import situation
@@ -42,14 +42,6 @@ CHART_INDICATORS = ("TYOTTOMYYSASTE", "PITKAAIKAISTYOTTOMAT_SHARE", "TYOTTOMAT25
 FOLLOW_UP_STATUSES = ("open", "in_progress", "done", "dropped")
 COMPARABLE_UNITS = ("percent", "days")
 DEFAULT_DECIMALS = formatting.UNIT_DECIMALS
-
-
-# --- answers ----------------------------------------------------------------------------------------
-
-
-def decode_value(text: str | None) -> object:
-    """Return a stored answer value (JSON text) as Python data."""
-    return None if text is None else json.loads(text)
 
 
 # --- labels ----------------------------------------------------------------------------------------
@@ -223,7 +215,7 @@ def theme_title(questionnaire: Questionnaire, theme_id: str | None, lang: str = 
     if not theme_id or theme_id == GENERAL_NOTES:
         return t("exports.general_notes", lang)
     if theme_id == FOLLOW_UP_THEME_ID:
-        return FOLLOW_UP_TEXTS["title"].get(lang) or FOLLOW_UP_TEXTS["title"]["fi"]
+        return t("followup.title", lang)
     try:
         return questionnaire.theme(theme_id).title.get(lang)
     except KeyError:

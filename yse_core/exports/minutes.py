@@ -7,8 +7,9 @@ import sqlite_utils
 from yse_core import audit, formatting
 from yse_core.area_registry import get_area
 from yse_core.auth import User
-from yse_core.discussions import FOLLOW_UP_THEME_ID, GENERAL_NOTES, get_discussion
+from yse_core.discussions import GENERAL_NOTES, get_discussion
 from yse_core.errors import NotFound
+from yse_core.follow_ups import FOLLOW_UP_THEME_ID
 from yse_core.i18n import t
 from yse_core.indicators.catalogue import load_catalogue
 from yse_core.questionnaire import Questionnaire

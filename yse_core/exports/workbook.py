@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -26,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yse_core import audit, formatting
+from yse_core.answer_store import Answer, round_answers, values_of
 from yse_core.auth import User
 from yse_core.db import is_demo
 from yse_core.i18n import t
@@ -86,7 +86,7 @@ def round_workbook_xlsx(db: sqlite_utils.Database, user: User, round_year: int, 
         headers = [t("exports.col_area", lang), *(question.text.get(lang) for question in theme.questions)]
         rows = []
         for area in areas:
-            values = _values(answers.get(area["id"], {}))
+            values = values_of(answers.get(area["id"], {}))
             rows.append([area_label(area, lang), *(
                 _theme_cell(question, values.get(question.id), lang) if is_visible(question, values, area) else None
                 for question in theme.questions
@@ -153,24 +153,14 @@ def round_long_csv(db: sqlite_utils.Database, user: User, round_year: int, lang:
 # --- reading the round -----------------------------------------------------------------------------
 
 
-def _round_answers(db: sqlite_utils.Database, round_year: int) -> tuple[list[dict], dict[str, dict[str, dict]]]:
+def _round_answers(db: sqlite_utils.Database, round_year: int) -> tuple[list[dict], dict[str, dict[str, Answer]]]:
     """Return the round's areas (with response state, by Finnish name) and area id → question id → answer row."""
     areas = []
     for row in db.query(
         """SELECT a.*, r.state FROM responses r JOIN areas a ON a.id = r.area_id
            WHERE r.round_year = ? ORDER BY a.name_fi""", [round_year]):
         areas.append({**row, "uusimaa": bool(row["uusimaa"]), "membership_verified": bool(row["membership_verified"])})
-    answers: dict[str, dict[str, dict]] = {}
-    for row in db.query(
-        """SELECT r.area_id, x.question_id, x.value, x.updated_by, x.updated_at FROM answers x
-           JOIN responses r ON r.id = x.response_id WHERE r.round_year = ?""", [round_year]):
-        answers.setdefault(row["area_id"], {})[row["question_id"]] = {
-            **row, "value": json.loads(row["value"]) if row["value"] is not None else None}
-    return areas, answers
-
-
-def _values(area_answers: dict[str, dict]) -> dict[str, object]:
-    return {question_id: row["value"] for question_id, row in area_answers.items() if row["value"] is not None}
+    return areas, round_answers(db, round_year)
 
 
 def _theme_cell(question: Question, value: object, lang: str) -> object:
@@ -187,18 +177,18 @@ def _long_headers(lang: str) -> list[str]:
             ("round", "area_id", "area", "question_id", "question", "value", "updated_by", "updated_at")]
 
 
-def _long_rows(questionnaire: Questionnaire, areas: list[dict], answers: dict[str, dict[str, dict]], round_year: int,
+def _long_rows(questionnaire: Questionnaire, areas: list[dict], answers: dict[str, dict[str, Answer]], round_year: int,
                lang: str) -> Iterable[list]:
     for area in areas:
         area_answers = answers.get(area["id"], {})
-        values = _values(area_answers)
+        values = values_of(area_answers)
         for _theme, question in questionnaire.questions():
-            row = area_answers.get(question.id)
-            if row is None or row["value"] is None or not is_visible(question, values, area):
+            answer = area_answers.get(question.id)
+            if answer is None or answer.value is None or not is_visible(question, values, area):
                 continue
             yield [round_year, area["id"], area_label(area, lang), question.id, question.text.get(lang),
-                   formatting.answer_text(question, row["value"], lang, form="full"),
-                   row["updated_by"], row["updated_at"]]
+                   formatting.answer_text(question, answer.value, lang, form="full"),
+                   answer.updated_by, answer.updated_at]
 
 
 def _indicators_sheet(worksheet: Worksheet, db: sqlite_utils.Database, areas: list[dict], lang: str,

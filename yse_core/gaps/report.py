@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass
 
 import sqlite_utils
 
+from yse_core.answer_store import round_answers
 from yse_core.auth import User
 from yse_core.i18n import t
-from yse_core.responses import decode_answer
 from yse_core.rounds import reference_period
 
 from .evaluate import blank_answer
@@ -61,13 +61,10 @@ def rule_report(db: sqlite_utils.Database, round_year: int, rules: GapRules | No
     rules = rules or shipped_rules()
     reader = User("report", "report", "admin", None)
     points = points_for_round(db, round_year, reader, rules)
-    answered: dict[str, set[str]] = {}
-    for area_id, question_id, value in db.execute(
-        "SELECT r.area_id, a.question_id, a.value FROM answers a JOIN responses r ON r.id = a.response_id "
-        "WHERE r.round_year = ?", [round_year],
-    ):
-        if value is not None and not _blank_text(value):
-            answered.setdefault(area_id, set()).add(question_id)
+    answered = {
+        area_id: {question_id for question_id, answer in answers.items() if not blank_answer(answer.value)}
+        for area_id, answers in round_answers(db, round_year).items()
+    }
     counts = []
     for rule in rules.rules:
         severities = {"high": 0, "medium": 0, "info": 0, MISSING_DATA: 0}
@@ -80,10 +77,6 @@ def rule_report(db: sqlite_utils.Database, round_year: int, rules: GapRules | No
                                 severities["info"], severities[MISSING_DATA]))
     return {"round": round_year, "reference_period": reference_period(db, round_year), "areas": len(points),
             "rules": counts}
-
-
-def _blank_text(value: str) -> bool:
-    return blank_answer(decode_answer(value))
 
 
 def report_text(report: dict, lang: str = "fi") -> str:

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 import sqlite_utils
 
+from yse_core.answer_store import round_values
 from yse_core.auth import User
 from yse_core.demo_answers import demo_answer_areas
 from yse_core.indicators.aggregate import COUNTRY, previous_period
 from yse_core.indicators.catalogue import Catalogue, Indicator, load_catalogue
 from yse_core.indicators.store import periods_as_of, values_at
 from yse_core.questionnaire.models import Theme
-from yse_core.responses import ResponseContext, decode_answer, load_context
+from yse_core.responses import ResponseContext, load_context
 from yse_core.rounds import get_questionnaire, get_round, reference_period
 
 from .evaluate import DiscussionPoint, IndicatorFigure, Statistic, evaluate
@@ -93,16 +94,9 @@ def points_for_round(
         )
         if user.can_read_area(row["id"]) and (wanted is None or row["id"] in wanted)
     }
-    answers: dict[str, dict[str, object]] = {area_id: {} for area_id in areas}
-    sql = ("SELECT r.area_id, x.question_id, x.value FROM answers x JOIN responses r ON r.id = x.response_id "
-           "WHERE r.round_year = ?")
-    params: list = [round_year]
-    if wanted is not None and len(areas) < 100:  # a few changed areas: read just theirs
-        sql += f" AND r.area_id IN ({', '.join('?' for _ in areas)})"
-        params += list(areas)
-    for area_id, question_id, value in db.execute(sql, params):
-        if area_id in answers and value is not None:
-            answers[area_id][question_id] = decode_answer(value)
+    few = wanted is not None and len(areas) < 100  # a few changed areas: read just theirs
+    stored = round_values(db, round_year, list(areas) if few else None)
+    answers = {area_id: stored.get(area_id, {}) for area_id in areas}
     reader = _FigureReader(db, rules, reference_period(db, round_row), list(areas))
     return {
         area_id: evaluate(rules, area, answers[area_id], reader.figures(area_id), questionnaire)
