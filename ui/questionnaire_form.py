@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
@@ -76,24 +74,6 @@ def measures_frame(value: object) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(MEASURE_FIELDS))
     frame["target_groups"] = frame["target_groups"].map(lambda v: list(v) if isinstance(v, list) else [])
     return frame.astype(object).where(frame.notna(), None)
-
-
-def measures_rows(frame: pd.DataFrame) -> list[dict] | None:
-    """Return the rows of an edited measures table, dropping rows that are entirely empty."""
-    rows = []
-    for record in frame.to_dict("records"):
-        row = {}
-        for field, cell in record.items():
-            if cell is None or (isinstance(cell, float) and math.isnan(cell)):
-                continue
-            if isinstance(cell, str) and not cell.strip():
-                continue
-            if isinstance(cell, list) and not cell:
-                continue
-            row[field] = list(cell) if field == "target_groups" else cell
-        if row:
-            rows.append(row)
-    return rows or None
 
 
 # --- saving -------------------------------------------------------------------------------------
