@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from yse_core import formatting
 from yse_core.i18n import catalogue, t
+from yse_core.values import number
 
 
 def localize(value: object, lang: str) -> object:
@@ -21,7 +21,7 @@ def localize(value: object, lang: str) -> object:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return formatting.number(value, lang)
+        return number(value, lang)
     if isinstance(value, Mapping) and "fi" in value:
         return value.get(lang) or value["fi"]
     return value

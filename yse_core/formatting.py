@@ -9,46 +9,24 @@ cells keep their numbers: these functions are for text only.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from yse_core.i18n import t
 
+# The plain rules below everything (why they are there: yse_core.values); formatting.number, .unanswered and .blank
+# are the way to call them.
+from yse_core.values import MISSING, blank, number, unanswered  # noqa: F401  (unanswered: re-exported)
+
 if TYPE_CHECKING:
     from yse_core.questionnaire.models import Question
 
-MINUS = "\u2212"
-MISSING = "–"
 # The decimals an indicator value shows when its catalogue entry names none.
 UNIT_DECIMALS = {"percent": 1, "days": 1, "pp": 1, "persons": 0, "count": 0}
 UNIT_SUFFIXES = {"percent": "situation.suffix.percent", "days": "situation.suffix.days", "pp": "situation.suffix.pp"}
 QUOTED_TEXT_LENGTH = 80  # a free-text answer quoted inside a sentence is cut to this many characters
 
 AnswerForm = Literal["view", "full", "quote"]
-
-
-def number(value: float | int | None, lang: str = "fi", decimals: int | None = None, *, signed: bool = False) -> str:
-    """Return a number as text: 12 345,6 in Finnish and Swedish, 12,345.6 in English; a dash when missing.
-
-    ``decimals=None`` keeps the number's own digits (20 000, 2,5); a whole float shows no decimals.
-    ``signed=True`` writes a change: +1,5 and −1,5. A value that rounds to zero shows no minus sign.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    if isinstance(value, float) and (math.isinf(value) or abs(value) >= 1e15):
-        return str(value)
-    if decimals is None:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = f"{value:+,}" if signed else f"{value:,}"
-    else:
-        if round(value, decimals) == 0:
-            value = 0.0  # −0,0 would read as a fall that is not there
-        text = f"{value:+,.{decimals}f}" if signed else f"{value:,.{decimals}f}"
-    if lang != "en":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text.replace("-", MINUS)
 
 
 def value_with_unit(value: float | int | None, unit: str, lang: str = "fi", decimals: int | None = None, *,
@@ -91,22 +69,6 @@ def local_time(iso: str | None) -> str:
 
 
 # --- answers ---------------------------------------------------------------------------------------
-
-
-def unanswered(value: object) -> bool:
-    """None, a whitespace-only text or an empty list/mapping: the question is unanswered (the one rule)."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (list, tuple, dict)):
-        return len(value) == 0
-    return False
-
-
-def blank(value: object) -> bool:
-    """Unanswered, or NaN (an empty spreadsheet cell read by pandas): nothing to show."""
-    return unanswered(value) or (isinstance(value, float) and math.isnan(value))
 
 
 def answer_text(question: Question | None, value: object, lang: str = "fi", *, form: AnswerForm = "view") -> str:

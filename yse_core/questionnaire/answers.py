@@ -12,7 +12,7 @@ import numbers
 import re
 from collections.abc import Callable, Mapping
 
-from yse_core import formatting
+from yse_core import values
 from yse_core.errors import AnswerError
 from yse_core.i18n import LANGUAGES
 from yse_core.questionnaire.models import (
@@ -45,12 +45,12 @@ def _show(value: object) -> str:
     return text if len(text) <= _SHOWN_VALUE_LENGTH else text[: _SHOWN_VALUE_LENGTH - 1] + "…"
 
 
-# The one "is this answer empty" rule lives with the other answer texts.
-_is_empty = formatting.unanswered
+# The one "is this answer empty" rule (formatting.unanswered, defined in yse_core.values below this package).
+_is_empty = values.unanswered
 
 
 # An empty measures cell; a table editor may also hand over NaN for an empty cell.
-_is_blank_cell = formatting.blank
+_is_blank_cell = values.blank
 
 
 def _storable(text: str) -> bool:
