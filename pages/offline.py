@@ -50,8 +50,8 @@ try:
     changes = preview_changes(db, user, year, area_id, values, language)
 except TemplateError as error:
     # Problems quote the file's cells: escaped, so that a cell's text is shown, never read as Markdown.
-    escaped = (re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", problem) for problem in error.problems)
-    st.error(error.summary + "\n\n" + "\n".join(f"- {problem}" for problem in escaped))
+    escaped = (re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", problem) for problem in error.problem_texts(language))
+    st.error(error.summary(language) + "\n\n" + "\n".join(f"- {problem}" for problem in escaped))
     st.stop()
 except YseError as error:
     show_error(error)

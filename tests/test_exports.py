@@ -299,6 +299,14 @@ def test_minutes_without_a_record_raise_a_clear_error(demo_db, people):
     assert "Helsingin kaupunki" in str(caught.value) and "ei ole kirjattu" in str(caught.value)
 
 
+def test_minutes_without_a_record_are_refused_in_the_readers_language(demo_db, people):
+    reviewer, _, _ = people
+    with pytest.raises(NoDiscussionRecord) as caught:
+        minutes_docx(demo_db, reviewer, 2025, "helsinki")
+    assert caught.value.message("en").startswith("The discussion with Helsingin kaupunki in round 2025 has not been recorded")
+    assert caught.value.message("sv").startswith("Diskussionen med Helsingfors stad i omgången 2025 har inte registrerats")
+
+
 def test_minutes_hold_the_discussion_record(demo_db, people):
     reviewer, _, _ = people
     held = date.today()

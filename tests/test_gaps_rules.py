@@ -244,3 +244,23 @@ def test_several_problems_are_listed_together():
         check(variant(((*RULE, "kind"), "gut_feeling"), ((*RULE, "theme"), "Not A Slug")))
     message = raised.value.message("en")
     assert "2 problems" in message and "rules[0].kind" in message and "rules[0].theme" in message
+
+
+def test_a_rules_problem_names_the_same_place_in_every_language():
+    changes = [((*WHEN_FIGURE, "indicator"), "NOT_A_CODE"), ((*RULE, "indicators"), ["NOT_A_CODE"])]
+    with pytest.raises(GapRuleError) as raised:
+        check(variant(*changes))
+    place = "  - rules[0].when.all[1].indicator: "
+    assert raised.value.message("fi").startswith("rules-test.yaml: 2 ongelmaa:\n")
+    assert place + "tuntematon indikaattorikoodi 'NOT_A_CODE'" in raised.value.message("fi").splitlines()
+    assert place + "okänd indikatorkod 'NOT_A_CODE'" in raised.value.message("sv").splitlines()
+    assert place + "unknown indicator code 'NOT_A_CODE'" in raised.value.message("en").splitlines()
+
+
+def test_a_rules_own_check_is_worded_in_every_language():
+    with pytest.raises(GapRuleError) as raised:
+        check(variant(((*WHEN_FIGURE, "by_ratio"), 0.9)))
+    assert raised.value.message("fi").endswith("rules[0].when.all[1].by_ratio: on oltava vähintään 1 (1,10 tarkoittaa 10 % "
+                                               "yli koko maan), nyt 0,9")
+    assert raised.value.message("sv").endswith("rules[0].when.all[1].by_ratio: måste vara minst 1 (1,10 betyder 10 % över "
+                                               "hela landet), nu 0,9")

@@ -207,8 +207,11 @@ def test_a_malformed_catalogue_is_refused_with_file_and_place(edit, message):
 
 
 def test_invalid_yaml_is_refused_with_the_file_name():
-    with pytest.raises(CatalogueError, match="broken.yaml: YAML is not valid"):
+    with pytest.raises(CatalogueError) as caught:
         parse_catalogue("indicators: [", "broken.yaml")
+    assert caught.value.message("en").startswith("broken.yaml: YAML is not valid")
+    assert str(caught.value).startswith("broken.yaml: YAML ei ole kelvollista: ")
+    assert caught.value.message("sv").startswith("broken.yaml: YAML-koden är inte giltig: ")
 
 
 def test_the_indicators_readme_documents_every_caveat_figure_and_computed_method():

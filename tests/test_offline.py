@@ -268,6 +268,17 @@ def test_a_malformed_template_is_refused_naming_the_place_and_nothing_is_written
     assert not audit.events(demo_db, action="offline_template_applied")
 
 
+def test_a_malformed_templates_problems_are_read_in_the_readers_language(demo_db, helsinki):
+    with pytest.raises(TemplateError) as refused:
+        read_template(demo_db, helsinki, ROUND, AREA, edited(demo_db, helsinki, two_problems))
+    english, swedish = refused.value.message("en"), refused.value.message("sv")
+    assert english.startswith("The file was not imported and nothing was saved. Fix these points (2)")
+    assert "Kysely!G2: “Kyllä ehkä” is not an allowed value (Yes/No)" in english
+    assert "The number must be between 0 and 365 days; got 400." in english
+    assert "Kysely!G2: ”Kyllä ehkä” är inte ett tillåtet värde (Ja/Nej)" in swedish
+    assert refused.value.problem_texts("fi")[0] == "Kysely!G2: ”Kyllä ehkä” ei ole sallittu arvo (Kyllä/Ei)"
+
+
 def test_the_template_of_another_area_is_refused(demo_db, helsinki):
     vantaa = get_user(demo_db, "demo-vantaa")
     with pytest.raises(TemplateError, match="vantaa"):

@@ -13,7 +13,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from . import audit, formatting
 from .auth import User
 from .db import now_iso, transaction
-from .errors import AnswerError
+from .errors import AnswerError, YseError
 from .i18n import LANGUAGES, t
 from .questionnaire import (
     FOLLOW_UP_FREQUENCIES,
@@ -65,16 +65,32 @@ _QUESTION_WIDTHS = {"id": 26, "theme": 24, "question": 60, "help": 48, "type": 1
 
 
 class TemplateError(AnswerError):
-    """An uploaded template cannot be used; ``problems`` lists every problem, each with its place."""
+    """An uploaded template cannot be used; ``problems`` lists every problem, each a message naming its place."""
 
-    def __init__(self, summary: str, problems: Iterable[str] = ()):
-        self.summary = summary
+    def __init__(self, key: str, /, problems: Iterable[YseError] = (), **params: object):
+        super().__init__(key, **params)
         self.problems = list(problems)
-        super().__init__("\n".join([summary, *(f"- {problem}" for problem in self.problems)]))
+
+    def summary(self, lang: str = "fi") -> str:
+        """The summary line in ``lang``, without the problems."""
+        return super().message(lang)
+
+    def problem_texts(self, lang: str = "fi") -> list[str]:
+        """Every problem in ``lang``, each naming its cell."""
+        return [problem.message(lang) for problem in self.problems]
+
+    def message(self, lang: str = "fi") -> str:
+        """The summary and the problems as a list, in ``lang``."""
+        return "\n".join([self.summary(lang), *(f"- {problem}" for problem in self.problem_texts(lang))])
 
 
-class _CellError(Exception):
-    """A cell's value cannot be read; the message already names the cell."""
+class _CellError(YseError):
+    """A cell's value cannot be read; the message names the cell."""
+
+
+def _each(text: Callable[[str], str]) -> dict[str, str]:
+    """A text that depends on the language (labels, allowed values) as a message parameter: language → text."""
+    return {language: text(language) for language in LANGUAGES}
 
 
 # --- shared helpers -----------------------------------------------------------------------------
@@ -463,19 +479,18 @@ class _Meta:
     fingerprints: dict[str, str]
 
 
-def _open_workbook(data: bytes, lang: str):
+def _open_workbook(data: bytes):
     if len(data) > MAX_FILE_BYTES:
-        raise TemplateError(t("offline.error.too_large", lang, size=_number_text(round(len(data) / 1048576, 1), lang),
-                              limit=_number_text(MAX_FILE_BYTES // 1048576, lang)))
+        raise TemplateError("offline.error.too_large", size=round(len(data) / 1048576, 1), limit=MAX_FILE_BYTES // 1048576)
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except Exception as error:  # zipfile, openpyxl and the XML parser raise many kinds of errors for a damaged file
-        raise TemplateError(t("offline.error.not_xlsx", lang, reason=type(error).__name__)) from error
+        raise TemplateError("offline.error.not_xlsx", reason=type(error).__name__) from error
 
 
-def _read_meta(workbook, lang: str) -> _Meta:
+def _read_meta(workbook) -> _Meta:
     if META_SHEET not in workbook.sheetnames:
-        raise TemplateError(t("offline.error.not_template", lang))
+        raise TemplateError("offline.error.not_template")
     entries: dict[str, str] = {}
     workbook[META_SHEET].reset_dimensions()
     for row in workbook[META_SHEET].iter_rows(max_col=2, values_only=True):
@@ -487,47 +502,48 @@ def _read_meta(workbook, lang: str) -> _Meta:
         return _Meta(entries["area_id"], int(entries["round_year"]), entries["questionnaire"],
                      {key.removeprefix("fingerprint:"): value for key, value in entries.items() if key.startswith("fingerprint:")})
     except (KeyError, ValueError) as error:
-        raise TemplateError(t("offline.error.not_template", lang)) from error
+        raise TemplateError("offline.error.not_template") from error
 
 
-def _find_sheet(workbook, kind: str, lang: str):
+def _find_sheet(workbook, kind: str):
     for name in workbook.sheetnames:
         if name in _sheet_names(kind):
             return workbook[name]
-    raise TemplateError(t("offline.error.missing_sheet", lang, sheet=t(f"offline.sheet.{kind}", lang)))
+    raise TemplateError("offline.error.missing_sheet", sheet=_each(lambda language: t(f"offline.sheet.{kind}", language)))
 
 
-def _rows(sheet, lang: str) -> list[tuple[int, tuple]]:
+def _rows(sheet) -> list[tuple[int, tuple]]:
     """Every row with a value as (row number, cells); more than MAX_ROWS rows is refused."""
     found = []
     sheet.reset_dimensions()  # a file's own dimension record may be wrong; read until the last row
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         if number > MAX_ROWS:
-            raise TemplateError(t("offline.error.too_many_rows", lang, sheet=sheet.title, limit=_number_text(MAX_ROWS, lang)))
+            raise TemplateError("offline.error.too_many_rows", sheet=sheet.title, limit=MAX_ROWS)
         if any(cell.value is not None for cell in cells):
             found.append((number, cells))
     return found
 
 
-def _header(sheet, rows: list[tuple[int, tuple]], names: Mapping[str, Iterable[str]], lang: str) -> dict[str, int]:
+def _header(sheet, rows: list[tuple[int, tuple]], names: Mapping[str, Iterable[str]]) -> dict[str, int]:
     """Column index (0-based) of each named column, matched by its header in any language."""
     by_header = {_key(header): name for name, headers in names.items() for header in headers}
     cells = rows[0][1] if rows and rows[0][0] == 1 else ()
     columns: dict[str, int] = {}
-    problems = []
+    problems: list[YseError] = []
     for index, cell in enumerate(cells):
         name = by_header.get(_key(cell.value)) if isinstance(cell.value, str) else None
         if name is None:
             continue
         if name in columns:
-            problems.append(t("offline.error.duplicate_column", lang, place=f"{sheet.title}!{get_column_letter(index + 1)}1",
-                              column=cell.value))
+            problems.append(YseError("offline.error.duplicate_column", place=f"{sheet.title}!{get_column_letter(index + 1)}1",
+                                     column=cell.value))
         columns.setdefault(name, index)
     for name in names:
         if name not in columns:
-            problems.append(t("offline.error.missing_column", lang, place=f"{sheet.title}!1:1", column=_column_title(name, lang)))
+            problems.append(YseError("offline.error.missing_column", place=f"{sheet.title}!1:1",
+                                     column=_each(lambda language, name=name: _column_title(name, language))))
     if problems:
-        raise TemplateError(t("offline.error.summary", lang, count=len(problems)), problems)
+        raise TemplateError("offline.error.summary", problems, count=len(problems))
     return columns
 
 
@@ -543,12 +559,12 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _raw(cell, place: str, lang: str) -> object:
+def _raw(cell, place: str) -> object:
     """The value of a cell; a formula is refused because the portal cannot know what Excel shows."""
     if cell is None:
         return None
     if cell.data_type == "f":
-        raise _CellError(t("offline.error.formula", lang, place=place, formula=str(cell.value)[:40]))
+        raise _CellError("offline.error.formula", place=place, formula=str(cell.value)[:40])
     return cell.value
 
 
@@ -564,14 +580,14 @@ def _as_text(raw: object) -> str:
     return str(raw)
 
 
-def _choose(lookup: Mapping[str, object], raw: object, place: str, allowed: str, lang: str) -> object:
+def _choose(lookup: Mapping[str, object], raw: object, place: str, allowed: Mapping[str, str]) -> object:
     text = _as_text(raw)
     if _key(text) in lookup:
         return lookup[_key(text)]
-    raise _CellError(t("offline.error.not_allowed", lang, place=place, value=text, allowed=allowed))
+    raise _CellError("offline.error.not_allowed", place=place, value=text, allowed=allowed)
 
 
-def _choose_many(lookup: Mapping[str, object], raw: object, place: str, allowed: str, lang: str) -> list:
+def _choose_many(lookup: Mapping[str, object], raw: object, place: str, allowed: Mapping[str, str]) -> list:
     """Split a cell of several labels on semicolons and line breaks, and on commas between whole labels."""
     chosen: list = []
     for chunk in re.split(r"[;\n]", _as_text(raw)):
@@ -581,7 +597,7 @@ def _choose_many(lookup: Mapping[str, object], raw: object, place: str, allowed:
             end = next((end for end in range(len(parts), start, -1) if _key(",".join(parts[start:end])) in lookup), None)
             if end is None:
                 if parts[start].strip():
-                    raise _CellError(t("offline.error.not_allowed", lang, place=place, value=parts[start].strip(), allowed=allowed))
+                    raise _CellError("offline.error.not_allowed", place=place, value=parts[start].strip(), allowed=allowed)
                 start += 1
                 continue
             value = lookup[_key(",".join(parts[start:end]))]
@@ -606,27 +622,28 @@ def _parse_answer(question: Question, raw: object, place: str, lang: str) -> obj
     if kind == "yes_no" and isinstance(raw, bool):
         return raw
     if kind in ("yes_no", "single"):
-        return _choose(_question_lookup(question, lang), raw, place, _allowed_inline(question, lang), lang)
+        return _choose(_question_lookup(question, lang), raw, place, _each(lambda language: _allowed_inline(question, language)))
     if kind == "multi":
-        return _choose_many(_question_lookup(question, lang), raw, place, _allowed_inline(question, lang), lang)
+        return _choose_many(_question_lookup(question, lang), raw, place, _each(lambda language: _allowed_inline(question, language)))
     if kind == "scale":
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return _whole(raw)
         match = _SCALE_TEXT.match(_as_text(raw))
         if match:
             return int(match.group(1))
-        return _choose(_question_lookup(question, lang), raw, place, _allowed_inline(question, lang), lang)
+        return _choose(_question_lookup(question, lang), raw, place, _each(lambda language: _allowed_inline(question, language)))
     if kind == "number":
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return _whole(raw)
         text = re.sub(r"[\s\u00a0\u202f]", "", _as_text(raw)).replace(",", ".")
         if _NUMBER_TEXT.match(text):
             return _whole(float(text)) if "." in text else int(text)
-        raise _CellError(t("offline.error.not_number", lang, place=place, value=_as_text(raw), allowed=_number_range(question, lang)))
+        raise _CellError("offline.error.not_number", place=place, value=_as_text(raw),
+                         allowed=_each(lambda language: _number_range(question, language)))
     return raw
 
 
-def _parse_date(raw: object, place: str, lang: str) -> str | None:
+def _parse_date(raw: object, place: str) -> str | None:
     if _blank(raw):
         return None
     if isinstance(raw, dt.datetime):
@@ -642,42 +659,41 @@ def _parse_date(raw: object, place: str, lang: str) -> str | None:
             return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         pass
-    raise _CellError(t("offline.error.not_date", lang, place=place, value=text))
+    raise _CellError("offline.error.not_date", place=place, value=text)
 
 
 def _parse_measure_cell(key: str, raw: object, place: str, lang: str) -> object:
     field_ = MEASURE_FIELDS[key]
     if field_.kind == "date":
-        return _parse_date(raw, place, lang)
+        return _parse_date(raw, place)
     if _blank(raw):
         return [] if field_.kind == "multi" else None
     if field_.kind == "multi":
-        allowed = ", ".join(label.get(lang) for label in field_.options.values())
-        return _choose_many(_options_lookup(field_.options, lang), raw, place, allowed, lang)
+        allowed = _each(lambda language: ", ".join(label.get(language) for label in field_.options.values()))
+        return _choose_many(_options_lookup(field_.options, lang), raw, place, allowed)
     if field_.kind == "single":
-        allowed = " / ".join(label.get(lang) for label in field_.options.values())
-        return _choose(_options_lookup(field_.options, lang), raw, place, allowed, lang)
+        allowed = _each(lambda language: " / ".join(label.get(language) for label in field_.options.values()))
+        return _choose(_options_lookup(field_.options, lang), raw, place, allowed)
     text = _as_text(raw)
     if field_.max_length is not None and len(text) > field_.max_length:
-        raise _CellError(t("offline.error.too_long", lang, place=place, limit=_number_text(field_.max_length, lang),
-                           length=_number_text(len(text), lang)))
+        raise _CellError("offline.error.too_long", place=place, limit=field_.max_length, length=len(text))
     return text
 
 
 def _question_id(cell, place: str, questions: Mapping[str, Question], allowed: set[str], lang: str) -> str:
-    question_id = _as_text(_raw(cell, place, lang)).strip()
+    question_id = _as_text(_raw(cell, place)).strip()
     if question_id not in questions:
-        raise _CellError(t("offline.error.unknown_question", lang, place=place, question_id=question_id))
+        raise _CellError("offline.error.unknown_question", place=place, question_id=question_id)
     if question_id not in allowed:
-        raise _CellError(t("offline.error.not_for_area", lang, place=place, question_id=question_id))
+        raise _CellError("offline.error.not_for_area", place=place, question_id=question_id)
     return question_id
 
 
-def _read_questions(workbook, context: ResponseContext, lang: str, problems: list[str]) -> dict[str, object]:
-    sheet = _find_sheet(workbook, "questions", lang)
-    rows = _rows(sheet, lang)
+def _read_questions(workbook, context: ResponseContext, lang: str, problems: list[YseError]) -> dict[str, object]:
+    sheet = _find_sheet(workbook, "questions")
+    rows = _rows(sheet)
     names = {name: [t(f"offline.col.{name}", language) for language in LANGUAGES] for name in ("id", "answer")}
-    columns = _header(sheet, rows, names, lang)
+    columns = _header(sheet, rows, names)
     questions = dict(context.questionnaire.questions_by_id())
     allowed = {question.id for _, question in _template_questions(context)}
     id_letter, answer_letter = get_column_letter(columns["id"] + 1), get_column_letter(columns["answer"] + 1)
@@ -689,34 +705,34 @@ def _read_questions(workbook, context: ResponseContext, lang: str, problems: lis
         try:
             if _blank(id_cell.value if id_cell is not None else None):
                 if not _blank(answer_cell.value if answer_cell is not None else None):
-                    problems.append(t("offline.error.missing_question_id", lang, place=id_place))
+                    problems.append(_CellError("offline.error.missing_question_id", place=id_place))
                 continue
             question_id = _question_id(id_cell, id_place, questions, allowed, lang)
             if question_id in first_place:
-                raise _CellError(t("offline.error.duplicate_question", lang, place=id_place, question_id=question_id,
-                                   first=first_place[question_id]))
+                raise _CellError("offline.error.duplicate_question", place=id_place, question_id=question_id,
+                                 first=first_place[question_id])
             first_place[question_id] = id_place
             question = questions[question_id]
             if question.type == "measures":  # the measures themselves are on their own sheet
                 continue
-            parsed = _parse_answer(question, _raw(answer_cell, place, lang), place, lang)
+            parsed = _parse_answer(question, _raw(answer_cell, place), place, lang)
             values[question_id] = validate_answer(question, parsed, lang)
         except _CellError as error:
-            problems.append(str(error))
+            problems.append(error)
         except AnswerError as error:
-            problems.append(t("offline.error.invalid", lang, place=place, message=error))
+            problems.append(_CellError("offline.error.invalid", place=place, message=error))
     return values
 
 
-def _read_measures(workbook, context: ResponseContext, lang: str, problems: list[str]) -> dict[str, object]:
+def _read_measures(workbook, context: ResponseContext, lang: str, problems: list[YseError]) -> dict[str, object]:
     measures = {question.id: question for _, question in _template_questions(context) if question.type == "measures"}
     if not measures:
         return {}
-    sheet = _find_sheet(workbook, "measures", lang)
-    rows = _rows(sheet, lang)
+    sheet = _find_sheet(workbook, "measures")
+    rows = _rows(sheet)
     names = {"question_id": [t("offline.col.question_id", language) for language in LANGUAGES],
              **{key: [measure_field.label.get(language) for language in LANGUAGES] for key, measure_field in MEASURE_FIELDS.items()}}
-    columns = _header(sheet, rows, names, lang)
+    columns = _header(sheet, rows, names)
     questions = dict(context.questionnaire.questions_by_id())
     collected: dict[str, list[dict]] = {question_id: [] for question_id in measures}
     for number, cells in rows[1:]:
@@ -728,30 +744,30 @@ def _read_measures(workbook, context: ResponseContext, lang: str, problems: list
             if id_cell is None or _blank(id_cell.value):
                 if all(_blank(getattr(_cell(cells, columns[key]), "value", None)) for key in MEASURE_FIELDS):
                     continue  # a value only in a column the portal does not read
-                raise _CellError(t("offline.error.missing_question_id", lang, place=id_place))
+                raise _CellError("offline.error.missing_question_id", place=id_place)
             question_id = _question_id(id_cell, id_place, questions, set(questions), lang)
             if question_id not in measures:
-                raise _CellError(t("offline.error.not_measures", lang, place=id_place, question_id=question_id,
-                                   allowed=", ".join(measures)))
+                raise _CellError("offline.error.not_measures", place=id_place, question_id=question_id,
+                                 allowed=", ".join(measures))
         except _CellError as error:
-            problems.append(str(error))
+            problems.append(error)
             continue
         measure: dict[str, object] = {}
         for key, measure_field in MEASURE_FIELDS.items():
             place = f"{sheet.title}!{get_column_letter(columns[key] + 1)}{number}"
             try:
-                measure[key] = _parse_measure_cell(key, _raw(_cell(cells, columns[key]), place, lang), place, lang)
+                measure[key] = _parse_measure_cell(key, _raw(_cell(cells, columns[key]), place), place, lang)
                 if measure_field.required and measure[key] is None:
-                    raise _CellError(t("offline.error.required_field", lang, place=place, label=measure_field.label.get(lang)))
+                    raise _CellError("offline.error.required_field", place=place, label=_each(measure_field.label.get))
             except _CellError as error:
-                problems.append(str(error))
+                problems.append(error)
         collected[question_id].append(measure)
     values: dict[str, object] = {}
     for question_id, rows_of_question in collected.items():
         try:
             values[question_id] = validate_answer(measures[question_id], rows_of_question or None, lang)
         except AnswerError as error:
-            problems.append(t("offline.error.invalid", lang, place=f"{sheet.title} ({question_id})", message=error))
+            problems.append(_CellError("offline.error.invalid", place=f"{sheet.title} ({question_id})", message=error))
     return values
 
 
@@ -764,22 +780,22 @@ def read_template(
     together as one ``TemplateError``. A file of another area, round or questionnaire is refused.
     """
     context = load_context(db, user, round_year, area_id)
-    workbook = _open_workbook(data, lang)
+    workbook = _open_workbook(data)
     try:
-        meta = _read_meta(workbook, lang)
+        meta = _read_meta(workbook)
         if (meta.area_id, meta.round_year) != (area_id, round_year):
-            raise TemplateError(t("offline.error.other_area", lang, file_area=meta.area_id, file_year=meta.round_year,
-                                  area=area_id, year=round_year))
+            raise TemplateError("offline.error.other_area", file_area=meta.area_id, file_year=str(meta.round_year),
+                                area=area_id, year=str(round_year))
         if meta.questionnaire != context.questionnaire.key:
-            raise TemplateError(t("offline.error.other_questionnaire", lang, file_key=meta.questionnaire,
-                                  key=context.questionnaire.key))
-        problems: list[str] = []
+            raise TemplateError("offline.error.other_questionnaire", file_key=meta.questionnaire,
+                                key=context.questionnaire.key)
+        problems: list[YseError] = []
         values = _read_questions(workbook, context, lang, problems)
         values.update(_read_measures(workbook, context, lang, problems))
     finally:
         workbook.close()
     if problems:
-        raise TemplateError(t("offline.error.summary", lang, count=len(problems)), problems)
+        raise TemplateError("offline.error.summary", problems, count=len(problems))
     # An answer left as it was downloaded is not an edit: it must not undo a later change in the portal.
     return {question_id: value for question_id, value in values.items() if _fingerprint(value) != meta.fingerprints.get(question_id)}
 
@@ -800,7 +816,7 @@ def preview_changes(
     questions = dict(context.questionnaire.questions_by_id())
     unknown = sorted(set(values) - set(questions))
     if unknown:
-        raise AnswerError(f"Kyselyssä ei ole kysymyksiä: {', '.join(unknown)}.")
+        raise AnswerError("offline.error.unknown_questions", questions=", ".join(unknown))
     changes = []
     for question_id, question in questions.items():
         if question_id not in values:

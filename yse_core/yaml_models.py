@@ -36,16 +36,17 @@ def message(key: str, /, **params: object) -> YseError:
 
 
 class MessageLines(YseError):
-    """Several messages as one parameter of another, one per line, each in the reader's language."""
+    """Several messages as one parameter of another, one per line (or joined by ``separator``), each in the reader's language."""
 
-    def __init__(self, lines: list[YseError], bullet: str = ""):
+    def __init__(self, lines: list[YseError], bullet: str = "", separator: str = "\n"):
         super().__init__("loader.lines")
         self.lines = lines
         self.bullet = bullet
+        self.separator = separator
 
     def message(self, lang: str = "fi") -> str:
-        """Return the lines in ``lang``, joined by newlines."""
-        return t("loader.lines", lang, lines="\n".join(self.bullet + line.message(lang) for line in self.lines))
+        """Return the lines in ``lang``, joined by the separator."""
+        return t("loader.lines", lang, lines=self.separator.join(self.bullet + line.message(lang) for line in self.lines))
 
 
 # --- the strict base and the value checks shared by every model ----------------------------------

@@ -75,7 +75,7 @@ def briefing_zip(db: sqlite_utils.Database, user: User, round_year: int, lang: s
     area_ids = [row[0] for row in db.execute(
         "SELECT area_id FROM responses WHERE round_year = ? ORDER BY area_id", [round_year])]
     if not area_ids:
-        raise NotFound(t("exports.no_round", lang, year=round_year))
+        raise NotFound("exports.no_round", year=str(round_year))
     buffer = io.BytesIO()
     # .docx files are already compressed: storing them is as small and much faster than deflating again
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:

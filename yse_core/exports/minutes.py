@@ -10,7 +10,7 @@ from yse_core.auth import User
 from yse_core.discussions import GENERAL_NOTES, get_discussion
 from yse_core.errors import NotFound
 from yse_core.follow_ups import FOLLOW_UP_THEME_ID
-from yse_core.i18n import t
+from yse_core.i18n import LANGUAGES, t
 from yse_core.indicators.catalogue import load_catalogue
 from yse_core.questionnaire import Questionnaire
 from yse_core.rounds import get_questionnaire, get_round
@@ -39,7 +39,8 @@ def minutes_docx(db: sqlite_utils.Database, user: User, round_year: int, area_id
     record = get_discussion(db, user, round_year, area_id)  # checks that the user may read the area
     area = get_area(db, area_id)
     if record is None:
-        raise NoDiscussionRecord(t("exports.no_minutes", lang, area=area_label(area, lang), year=round_year))
+        raise NoDiscussionRecord("exports.no_minutes", area={language: area_label(area, language) for language in LANGUAGES},
+                                 year=str(round_year))
     questionnaire = get_questionnaire(db, get_round(db, round_year)["questionnaire_key"])
     items = follow_up_items(db, user, round_year, area_id)
 

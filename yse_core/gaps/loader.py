@@ -53,8 +53,7 @@ def parse_rules(
     rules = SCHEMA.load(text, source_name)
     problems = reference_problems(rules, catalogue, questionnaire)
     if problems:
-        # Transitional: the cross-reference problems are still English literals (shown as they are).
-        raise SCHEMA.problems_error(source_name, [(loc, YseError(problem)) for loc, problem in problems])
+        raise SCHEMA.problems_error(source_name, problems)
     return rules
 
 
@@ -69,6 +68,8 @@ def _describe(loc: Location, item: dict) -> tuple[Location, YseError] | None:
         choices = _CHOICES.get(name)
         if choices:
             return loc, message("gaps.problem.unknown_choice", name=name, value=show(value), choices=", ".join(choices))
+    if item["type"] == "condition_form":
+        return loc, message("gaps.problem.condition_form")
     if item["type"] == "string_pattern_mismatch":
         return loc, message("gaps.problem.bad_code", value=show(value), pattern=str(item["ctx"]["pattern"]))
     return None

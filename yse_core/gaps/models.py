@@ -21,7 +21,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from yse_core.errors import YseError
 from yse_core.indicators.catalogue import Catalogue
@@ -34,7 +33,7 @@ from yse_core.questionnaire.models import (
     Question,
     Questionnaire,
 )
-from yse_core.yaml_models import Number, Scalar, Strict, Texts, rule_error
+from yse_core.yaml_models import Number, Scalar, Strict, Texts, message, rule_error, show
 
 
 class GapRuleError(YseError):
@@ -90,13 +89,7 @@ PLACEHOLDERS = frozenset(
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 IndicatorCode = Annotated[str, Field(pattern=INDICATOR_CODE_PATTERN)]
 Location = tuple[str | int, ...]
-Problem = tuple[Location, str]
-
-
-def _rule_error(problems: list[tuple[Location, str]]) -> PydanticCustomError:
-    """One validation error carrying every problem found, each with its location relative to the model."""
-    # Transitional: the gap rules' own problem texts are still English literals (shown as they are).
-    return rule_error([(loc, YseError(text)) for loc, text in problems])
+Problem = tuple[Location, YseError]
 
 
 class IndicatorCondition(Strict):
@@ -121,21 +114,21 @@ class IndicatorCondition(Strict):
         for name in ("value", "by_ratio", "by_points", "quantile"):
             given = getattr(self, name) is not None
             if name == wanted and not given:
-                problems.append(((), f"compare: {self.compare} needs '{wanted}'"))
+                problems.append(((), message("gaps.problem.needs_parameter", compare=self.compare, parameter=wanted)))
             elif name != wanted and given:
-                problems.append(((name,), f"'{name}' does not go with compare: {self.compare} (it needs '{wanted}')"))
+                problems.append(((name,), message("gaps.problem.parameter_not_for", name=name, compare=self.compare, parameter=wanted)))
         if self.by_ratio is not None and self.by_ratio < 1:
-            problems.append((("by_ratio",), f"must be at least 1 (1.10 means 10 % beyond the country), got {self.by_ratio}"))
+            problems.append((("by_ratio",), message("gaps.problem.ratio_at_least_one", value=self.by_ratio)))
         if self.by_points is not None and self.by_points < 0:
-            problems.append((("by_points",), f"must not be negative, got {self.by_points}"))
+            problems.append((("by_points",), message("gaps.problem.not_negative", value=self.by_points)))
         if self.quantile is not None and not 0 < self.quantile < 1:
-            problems.append((("quantile",), f"must be between 0 and 1 (0.25: the lower quartile of the areas), got {self.quantile}"))
+            problems.append((("quantile",), message("gaps.problem.quantile_range", value=self.quantile)))
         if self.per is not None and self.compare in ("growing_faster_than_country", "below_areas", "above_areas"):
-            problems.append((("per",), f"'per' cannot be combined with {self.compare}"))
+            problems.append((("per",), message("gaps.problem.per_not_with", compare=self.compare)))
         if self.per == self.indicator:
-            problems.append((("per",), "a figure cannot be divided by itself"))
+            problems.append((("per",), message("gaps.problem.per_itself")))
         if problems:
-            raise _rule_error(problems)
+            raise rule_error(problems)
         return self
 
     def indicator_codes(self) -> list[str]:
@@ -172,14 +165,14 @@ class AnswerCondition(Strict):
         if value is None:
             return value
         if not value:
-            raise ValueError("name at least one field of a measures row")
+            raise rule_error([((), message("gaps.problem.name_a_field"))])
         problems: list[Problem] = []
         for index, field in enumerate(value):
             if field not in MEASURE_FIELDS or field == "name":
                 allowed = ", ".join(key for key in MEASURE_FIELDS if key != "name")
-                problems.append(((index,), f"'{field}' is not a field a measures row can lack (fields: {allowed})"))
+                problems.append(((index,), message("gaps.problem.not_a_row_field", field=field, fields=allowed)))
         if problems:
-            raise _rule_error(problems)
+            raise rule_error(problems)
         return value
 
     @model_validator(mode="after")
@@ -187,21 +180,21 @@ class AnswerCondition(Strict):
         given = [name for name in ANSWER_TESTS if getattr(self, name) is not None]
         problems: list[Problem] = []
         if len(given) != 1:
-            found = f"found {', '.join(given)}" if given else "found none"
-            problems.append(((), f"an answer condition needs exactly one of {', '.join(ANSWER_TESTS)} ({found})"))
+            found = message("gaps.problem.found_tests", tests=", ".join(given)) if given else message("gaps.problem.found_none")
+            problems.append(((), message("gaps.problem.one_answer_test", tests=", ".join(ANSWER_TESTS), found=found)))
         if self.differs_from is not None:
             if (self.by_points is None) == (self.by_ratio is None):
-                problems.append(((), "differs_from needs exactly one of 'by_points' or 'by_ratio'"))
+                problems.append(((), message("gaps.problem.differs_tolerance")))
             if self.by_ratio is not None and self.by_ratio <= 1:
-                problems.append((("by_ratio",), f"must be more than 1 (2 means twice or half), got {self.by_ratio}"))
+                problems.append((("by_ratio",), message("gaps.problem.ratio_above_one", value=self.by_ratio)))
             if self.by_points is not None and self.by_points < 0:
-                problems.append((("by_points",), f"must not be negative, got {self.by_points}"))
+                problems.append((("by_points",), message("gaps.problem.not_negative", value=self.by_points)))
         else:
             for name in ("by_points", "by_ratio"):
                 if getattr(self, name) is not None:
-                    problems.append(((name,), f"'{name}' only goes with differs_from"))
+                    problems.append(((name,), message("gaps.problem.only_with_differs", name=name)))
         if problems:
-            raise _rule_error(problems)
+            raise rule_error(problems)
         return self
 
     @property
@@ -272,13 +265,16 @@ def walk(condition: object, path: Location = ()) -> Iterator[tuple[Location, Ind
 
 
 def placeholders_in(template: str) -> list[str]:
-    """The field names of a ``str.format`` template; ValueError if the template itself is broken."""
+    """The field names of a ``str.format`` template; ValueError if the template itself is broken.
+
+    The error's argument is Python's own text for unbalanced braces, or our message for a conversion or format.
+    """
     names = []
     for _literal, field, spec, conversion in string.Formatter().parse(template):
         if field is None:
             continue
         if conversion or spec:
-            raise ValueError(f"placeholder {{{field}}} must not have a conversion or format ('!{conversion or ''}:{spec or ''}')")
+            raise ValueError(message("gaps.problem.placeholder_format", name=field, conversion=conversion or "", spec=spec or ""))
         names.append(field)
     return names
 
@@ -304,7 +300,7 @@ class GapRule(Strict):
             seen: set[str] = set()
             for index, item in enumerate(getattr(self, key)):
                 if item in seen:
-                    problems.append(((key, index), f"'{item}' is listed twice"))
+                    problems.append(((key, index), message("gaps.problem.listed_twice", item=item)))
                 seen.add(item)
         read_codes: list[str] = []
         read_questions: list[str] = []
@@ -316,36 +312,35 @@ class GapRule(Strict):
         for key, listed, read in (("indicators", self.indicators, read_codes), ("questions", self.questions, read_questions)):
             for item in dict.fromkeys(read):
                 if item not in listed:
-                    problems.append(((key,), f"'{item}' is read by a condition but not listed in '{key}'"))
+                    problems.append(((key,), message("gaps.problem.read_not_listed", item=item, list=key)))
             for index, item in enumerate(listed):
                 if item not in read:
-                    problems.append(((key, index), f"'{item}' is listed but no condition reads it"))
+                    problems.append(((key, index), message("gaps.problem.listed_not_read", item=item)))
         if self.severity == "info" and self.info_when is not None:
-            problems.append((("info_when",), "the severity is already info"))
+            problems.append((("info_when",), message("gaps.problem.already_info")))
         for lang in LANGUAGES:
             template = getattr(self.message, lang)
             try:
                 names = placeholders_in(template)
             except ValueError as error:
-                problems.append((("message", lang), f"broken template: {error}"))
+                problems.append((("message", lang), message("gaps.problem.broken_template", reason=error.args[0])))
                 continue
             for name in names:
                 problem = self._placeholder_problem(name)
                 if problem:
                     problems.append((("message", lang), problem))
         if problems:
-            raise _rule_error(problems)
+            raise rule_error(problems)
         return self
 
-    def _placeholder_problem(self, name: str) -> str | None:
+    def _placeholder_problem(self, name: str) -> YseError | None:
         if name not in PLACEHOLDERS:
-            known = ", ".join(sorted(PLACEHOLDERS))
-            return f"unknown placeholder {{{name}}} (known: {known})"
+            return message("gaps.problem.unknown_placeholder", name=name, known=", ".join(sorted(PLACEHOLDERS)))
         for position, suffix in enumerate(POSITION_SUFFIXES[1:], start=2):
             if name.endswith(suffix) and name.removesuffix(suffix) in FIGURE_PLACEHOLDERS and len(self.indicators) < position:
-                return f"placeholder {{{name}}} needs at least {position} codes in 'indicators'"
+                return message("gaps.problem.needs_codes", name=name, count=position)
         if name in ANSWER_PLACEHOLDERS and len(self.questions) < ANSWER_PLACEHOLDERS.index(name) + 1:
-            return f"placeholder {{{name}}} needs at least {ANSWER_PLACEHOLDERS.index(name) + 1} ids in 'questions'"
+            return message("gaps.problem.needs_questions", name=name, count=ANSWER_PLACEHOLDERS.index(name) + 1)
         return None
 
 
@@ -361,10 +356,10 @@ class GapRules(Strict):
         problems: list[Problem] = []
         for index, rule in enumerate(self.rules):
             if rule.id in places:
-                problems.append((("rules", index, "id"), f"duplicate rule id '{rule.id}' (also rules[{places[rule.id]}])"))
+                problems.append((("rules", index, "id"), message("gaps.problem.duplicate_rule", id=rule.id, first=str(places[rule.id]))))
             places.setdefault(rule.id, index)
         if problems:
-            raise _rule_error(problems)
+            raise rule_error(problems)
         return self
 
     def rule(self, rule_id: str) -> GapRule:
@@ -403,7 +398,8 @@ def reference_problems(
     """Every reference in the rules that the catalogue or the questionnaire does not know, with its location."""
     problems: list[Problem] = []
     if questionnaire is not None and rules.questionnaire != questionnaire.id:
-        problems.append((("questionnaire",), f"the rules are for '{rules.questionnaire}', not for '{questionnaire.id}'"))
+        problems.append((("questionnaire",), message("gaps.problem.other_questionnaire", rules=rules.questionnaire,
+                                                     questionnaire=questionnaire.id)))
     questions = dict(questionnaire.questions_by_id()) if questionnaire is not None else None
     themes = {theme.id for theme in questionnaire.themes} if questionnaire is not None else None
     for index, rule in enumerate(rules.rules):
@@ -411,22 +407,22 @@ def reference_problems(
         if catalogue is not None:
             for position, code in enumerate(rule.indicators):
                 if code not in catalogue:
-                    problems.append(((*here, "indicators", position), f"unknown indicator code '{code}'"))
+                    problems.append(((*here, "indicators", position), message("questionnaire.problem.unknown_indicator", code=code)))
         if themes is not None and rule.theme not in themes:
-            problems.append(((*here, "theme"), f"unknown theme '{rule.theme}' (themes: {', '.join(sorted(themes))})"))
+            problems.append(((*here, "theme"), message("gaps.problem.unknown_theme", theme=rule.theme, themes=", ".join(sorted(themes)))))
         if questions is not None:
             for position, question_id in enumerate(rule.questions):
                 if question_id not in questions:
-                    problems.append(((*here, "questions", position), f"unknown question id '{question_id}'"))
+                    problems.append(((*here, "questions", position), message("gaps.problem.unknown_question", id=question_id)))
         for part in ("when", "info_when"):
             for path, leaf in walk(getattr(rule, part)):
                 where = (*here, part, *path)
                 if catalogue is not None:
-                    problems += [((*where, key), message) for key, message in _catalogue_problems(leaf, catalogue)]
+                    problems += [((*where, key), problem) for key, problem in _catalogue_problems(leaf, catalogue)]
                 if questions is not None and isinstance(leaf, AnswerCondition):
                     question = questions.get(leaf.question)
                     if question is None:
-                        problems.append(((*where, "question"), f"unknown question id '{leaf.question}'"))
+                        problems.append(((*where, "question"), message("gaps.problem.unknown_question", id=leaf.question)))
                     else:
                         problem = _answer_problem(leaf, question)
                         if problem:
@@ -434,47 +430,47 @@ def reference_problems(
     return problems
 
 
-def _catalogue_problems(leaf: IndicatorCondition | AnswerCondition, catalogue: Catalogue) -> list[tuple[str, str]]:
+def _catalogue_problems(leaf: IndicatorCondition | AnswerCondition, catalogue: Catalogue) -> list[tuple[str, YseError]]:
     if isinstance(leaf, AnswerCondition):
         if leaf.differs_from and leaf.differs_from not in catalogue:
-            return [("differs_from", f"unknown indicator code '{leaf.differs_from}'")]
+            return [("differs_from", message("questionnaire.problem.unknown_indicator", code=leaf.differs_from))]
         return []
     problems = []
     if leaf.indicator not in catalogue:
-        return [("indicator", f"unknown indicator code '{leaf.indicator}'")]
+        return [("indicator", message("questionnaire.problem.unknown_indicator", code=leaf.indicator))]
     if leaf.per is not None and leaf.per not in catalogue:
-        problems.append(("per", f"unknown indicator code '{leaf.per}'"))
+        problems.append(("per", message("questionnaire.problem.unknown_indicator", code=leaf.per)))
     indicator = catalogue.get(leaf.indicator)
     if leaf.compare in ("worse_than_country", "better_than_country") and indicator.higher_is_worse is None:
-        problems.append(("compare", f"{leaf.indicator} has no direction (higher_is_worse is null) so it cannot be "
-                                    "worse or better: use above_country or below_country"))
+        problems.append(("compare", message("gaps.problem.no_direction", code=leaf.indicator)))
     if leaf.compare == "growing_faster_than_country" and yoy_code_for(catalogue, leaf.indicator) is None:
-        problems.append(("compare", f"{leaf.indicator} has no year-on-year % code in the catalogue"))
+        problems.append(("compare", message("gaps.problem.no_yoy", code=leaf.indicator)))
     return problems
 
 
-def _answer_problem(leaf: AnswerCondition, question: Question) -> str | None:
+def _answer_problem(leaf: AnswerCondition, question: Question) -> YseError | None:
     """Why the condition cannot match answers of this question's type, or None."""
     kind = question.type
     test = leaf.test
     if test == "equals":
         value = leaf.equals
         if kind == "yes_no" and not isinstance(value, bool):
-            return f"'{question.id}' is a yes_no question: compare it with true or false, not {value!r}"
+            return message("questionnaire.problem.compare_yes_no", id=question.id, value=show(value))
         if kind == "single" and value not in question.option_ids():
-            return f"{value!r} is not an option of '{question.id}' (options: {', '.join(question.option_ids())})"
+            return message("questionnaire.problem.not_an_option", value=show(value), id=question.id,
+                           options=", ".join(question.option_ids()))
         if kind == "scale" and (isinstance(value, bool) or value not in range(1, SCALE_LEVELS + 1)):
-            return f"'{question.id}' is a scale question: compare it with a level 1 to 5, not {value!r}"
+            return message("questionnaire.problem.compare_scale", id=question.id, value=show(value))
         if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            return f"'{question.id}' is a number question: compare it with a number, not {value!r}"
+            return message("questionnaire.problem.compare_number", id=question.id, value=show(value))
         if kind in ("multi", "measures", "text", "long_text"):
-            return f"equals does not work on a {kind} question ('{question.id}')"
+            return message("gaps.problem.equals_not_for", kind=kind, id=question.id)
     if test in ("at_least", "at_most") and kind not in ("scale", "number"):
-        return f"{test} needs a scale or number question; '{question.id}' is {kind}"
+        return message("gaps.problem.needs_scale_or_number", test=test, id=question.id, kind=kind)
     if test == "empty" and kind not in ("measures", "multi"):
-        return f"empty needs a measures or multi question; '{question.id}' is {kind} (use unanswered)"
+        return message("gaps.problem.empty_needs", id=question.id, kind=kind)
     if test == "rows_missing_field" and kind != "measures":
-        return f"rows_missing_field needs a measures question; '{question.id}' is {kind}"
+        return message("gaps.problem.rows_needs", id=question.id, kind=kind)
     if test == "differs_from" and kind != "number":
-        return f"differs_from needs a number question; '{question.id}' is {kind}"
+        return message("gaps.problem.differs_needs", id=question.id, kind=kind)
     return None

@@ -25,7 +25,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     return merged
 
 
-def t(key: str, lang: str = "fi", **values) -> str:
+def t(key: str, lang: str = "fi", /, **values) -> str:
     """Return the UI string for a key in a language (falling back to Finnish), formatted with values."""
     entry = catalogue().get(key)
     if entry is None:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from yse_core.errors import YseError
+from yse_core.yaml_models import MessageLines
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 LANGUAGES = ("fi", "sv", "en")
@@ -28,6 +29,7 @@ CAVEAT_FIELDS = frozenset({"period", "country_value", "unknown_location_count", 
 
 class CatalogueError(YseError):
     """The indicator catalogue file is malformed: names the file, the place and the problem."""
+
 
 
 class Texts(BaseModel):
@@ -225,7 +227,7 @@ def parse_catalogue(text: str, file_name: str = "catalogue.yaml") -> Catalogue:
     try:
         raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # the C loader when built
     except yaml.YAMLError as error:
-        raise CatalogueError(f"{file_name}: YAML is not valid: {error}") from error
+        raise CatalogueError("catalogue_error.yaml_invalid", file=file_name, problem=str(error)) from error
     try:
         return Catalogue.model_validate(raw)
     except ValidationError as error:
@@ -240,8 +242,8 @@ def parse_catalogue(text: str, file_name: str = "catalogue.yaml") -> Catalogue:
                     )
                 except (KeyError, IndexError, TypeError, AttributeError):
                     pass
-            problems.append(f"{path}: {item['msg']}")
-        raise CatalogueError(f"{file_name}: " + "; ".join(problems)) from error
+            problems.append(YseError("catalogue_error.problem", path=path, problem=item["msg"]))
+        raise CatalogueError("catalogue_error.problems", file=file_name, problems=MessageLines(problems, separator="; ")) from error
 
 
 @cache

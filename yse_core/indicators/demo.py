@@ -289,13 +289,10 @@ def demo_areas(db: sqlite_utils.Database) -> list[dict]:
 def load_demo(db: sqlite_utils.Database, user: str | None = None) -> ImportSummary:
     """Write the demo dataset through the normal import path, flagged ``is_demo`` (refused over real data)."""
     if has_real_values(db):
-        raise IndicatorImportError(
-            "Tietokannassa on jo oikeita tilastoarvoja; demodataa ei ladata niiden sekaan "
-            "(the database already holds real statistics; demo data is not mixed in)"
-        )
+        raise IndicatorImportError("demo_error.real_values")
     areas = demo_areas(db)
     if not areas:
-        raise IndicatorImportError("Alueita ei ole tietokannassa; lataa alueet ensin (no areas in the database)")
+        raise IndicatorImportError("demo_error.no_areas")
     records = generate_demo(areas)
     table = ParsedTable("demo", None, None, DEMO_SOURCE, records, "DEMO")
     return import_parsed(db, table, "demo", user=user, is_demo=True,

@@ -104,30 +104,16 @@ def table_url(base_url: str, table: str) -> str:
     return f"{base_url.rstrip('/')}/{table if table.endswith('.px') else table + '.px'}"
 
 
-def _error(fi: str, en: str) -> IndicatorImportError:
-    return IndicatorImportError(f"{fi} ({en})")
-
-
 def _http_error(code: int, url: str) -> IndicatorImportError:
-    if code == 400:
-        return _error(
-            f"Tilastokeskuksen rajapinta hylkäsi kyselyn (HTTP 400): {url} — taulukon tunnus tai muuttujakoodit "
-            "eivät kelpaa; 8.6.2026 alkaen tunnukset ovat lyhyitä, esim. 12r5",
-            "HTTP 400 Bad Request: the table id or variable codes are not valid",
-        )
     if code == 403:
-        return _error(f"Tilastokeskuksen rajapinta kieltäytyi (HTTP 403): {url} — kysely on ehkä yli "
-                      f"{MAX_CELLS:,} solua".replace(",", " "), "HTTP 403 Forbidden: the query may be too large")
-    if code == 404:
-        return _error(f"Taulukkoa ei löydy (HTTP 404): {url} — tarkista taulukon tunnus ja osoite",
-                      "HTTP 404 Not Found: check the table id and base URL")
+        return IndicatorImportError("statfin_error.http_403", url=url, limit=MAX_CELLS)
     if code == 429:
-        return _error(
-            f"Liian monta kyselyä Tilastokeskuksen rajapintaan (HTTP 429; enintään {MAX_CALLS} / "
-            f"{CALL_WINDOW_SECONDS:g} s): odota minuutti ja yritä uudelleen",
-            "HTTP 429 Too Many Requests: wait a minute and try again",
-        )
-    return _error(f"Tilastokeskuksen rajapinta vastasi virheellä HTTP {code}: {url}", f"HTTP error {code}")
+        return IndicatorImportError("statfin_error.http_429", url=url, calls=MAX_CALLS, seconds=CALL_WINDOW_SECONDS)
+    if code == 400:
+        return IndicatorImportError("statfin_error.http_400", url=url)
+    if code == 404:
+        return IndicatorImportError("statfin_error.http_404", url=url)
+    return IndicatorImportError("statfin_error.http_other", url=url, code=str(code))
 
 
 def _call(url: str, body: bytes | None, opener: Opener, limiter: RateLimiter) -> bytes:
@@ -138,19 +124,14 @@ def _call(url: str, body: bytes | None, opener: Opener, limiter: RateLimiter) ->
         raise _http_error(error.code, url) from None
     except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
         reason = getattr(error, "reason", None) or error
-        raise _error(
-            f"Tilastokeskuksen rajapintaan ei saada yhteyttä: {reason}; tarkista verkkoyhteys tai tuo tiedosto "
-            "komennolla import-indicators",
-            f"cannot reach the Statistics Finland API at {url}",
-        ) from None
+        raise IndicatorImportError("statfin_error.unreachable", url=url, reason=str(reason)) from None
 
 
 def _json(data: bytes, url: str) -> object:
     try:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _error(f"Tilastokeskuksen vastaus osoitteesta {url} ei ole JSONia: {error}",
-                     "the API response is not JSON") from None
+        raise IndicatorImportError("statfin_error.not_json", url=url, reason=str(error)) from None
 
 
 # --- metadata -------------------------------------------------------------------------------
@@ -161,30 +142,28 @@ def parse_metadata(url: str, data: bytes) -> TableMetadata:
     obj = _json(data, url)
     raw_variables = obj.get("variables") if isinstance(obj, dict) else None
     if not isinstance(raw_variables, list) or not raw_variables:
-        raise _error(f"{url}: vastauksessa ei ole taulukon muuttujia (variables)", "the response lists no variables")
+        raise IndicatorImportError("statfin_error.no_variables", url=url)
     variables: list[tuple[Variable, bool]] = []
     for index, raw in enumerate(raw_variables):
         if not isinstance(raw, dict) or not isinstance(raw.get("code"), str) or not isinstance(raw.get("values"), list):
-            raise _error(f"{url}: variables[{index}] ei ole muuttujan kuvaus", f"variables[{index}] is not a variable")
+            raise IndicatorImportError("statfin_error.not_a_variable", url=url, index=str(index))
         text = raw.get("text") if isinstance(raw.get("text"), str) else raw["code"]
         variables.append((Variable(raw["code"], text, tuple(str(value) for value in raw["values"])), raw.get("time") is True))
 
-    def pick(role: str, test: Callable[[Variable, bool], bool]) -> Variable:
+    listed = ", ".join(f"{variable.code} ({variable.text})" for variable, _ in variables)
+
+    def pick(key: str, test: Callable[[Variable, bool], bool]) -> Variable:
         found = [variable for variable, is_time in variables if test(variable, is_time)]
         if len(found) != 1:
-            listed = ", ".join(f"{variable.code} ({variable.text})" for variable, _ in variables)
-            raise _error(f"{url}: taulukosta ei löydy yksiselitteistä {role}muuttujaa — muuttujat {listed}; "
-                         "onko taulukko 12r5?", f"no single {role} variable found; is this table 12r5?")
+            raise IndicatorImportError(key, url=url, variables=listed)
         return found[0]
 
-    area = pick("alue", lambda variable, _: COUNTRY_VALUE in variable.values)
-    month = pick("kuukausi", lambda variable, is_time: is_time or (
+    area = pick("statfin_error.no_area_variable", lambda variable, _: COUNTRY_VALUE in variable.values)
+    month = pick("statfin_error.no_month_variable", lambda variable, is_time: is_time or (
         bool(variable.values) and all(MONTH.match(value) for value in variable.values)))
-    contents = pick("tieto", lambda variable, _: CONTENTS_VALUE in variable.values)
+    contents = pick("statfin_error.no_contents_variable", lambda variable, _: CONTENTS_VALUE in variable.values)
     if len({area.code, month.code, contents.code}) != 3 or len(variables) != 3:
-        listed = ", ".join(variable.code for variable, _ in variables)
-        raise _error(f"{url}: taulukko ei ole 12r5 — muuttujat {listed}",
-                     "12r5 has exactly an area, a month and a contents variable")
+        raise IndicatorImportError("statfin_error.not_12r5", url=url, variables=", ".join(variable.code for variable, _ in variables))
     title = obj.get("title") if isinstance(obj.get("title"), str) else None
     return TableMetadata(url, title, area, month, contents)
 
@@ -206,11 +185,10 @@ def fetch_metadata(
 def latest_months(metadata: TableMetadata, months: int) -> list[str]:
     """Return the latest ``months`` month codes of the table, oldest first."""
     if months < 1:
-        raise _error(f"kuukausien määrän pitää olla vähintään 1, ei {months}", "months must be at least 1")
+        raise IndicatorImportError("statfin_error.months_at_least_one", months=months)
     available = sorted(value for value in metadata.time.values if MONTH.match(value))
     if not available:
-        raise _error(f"{metadata.url}: muuttujassa {metadata.time.code} ei ole kuukausia",
-                     "the time variable holds no months")
+        raise IndicatorImportError("statfin_error.no_months", url=metadata.url, variable=metadata.time.code)
     return available[-months:]
 
 
@@ -233,8 +211,7 @@ def build_queries(
     areas = list(metadata.area.values)
     codes = list(contents) if contents is not None else list(metadata.contents.values)
     if not codes or len(codes) > max_cells:
-        raise _error(f"tietosisältöjä {len(codes)}: kysely ei mahdu {max_cells} soluun",
-                     f"{len(codes)} contents cannot fit in {max_cells} cells")
+        raise IndicatorImportError("statfin_error.too_many_contents", count=len(codes), limit=max_cells)
     # Whole months while all areas of a month fit; otherwise one month at a time with the areas split.
     areas_per_query = min(len(areas), max_cells // len(codes))
     months_per_query = max_cells // (len(areas) * len(codes)) if areas_per_query == len(areas) else 1
@@ -291,7 +268,7 @@ def fetch_tables(
         try:
             parts.append(parse_jsonstat2(body, catalogue))
         except IndicatorImportError as error:
-            raise IndicatorImportError(f"kysely {number}/{len(queries)}: {error}") from None
+            raise IndicatorImportError("statfin_error.in_query", number=number, total=len(queries), problem=error) from None
     records, seen = [], set()
     for part in parts:
         for record in part.records:
