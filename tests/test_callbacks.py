@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.runtime.scriptrunner import RerunData, RerunException
 
 from ui.callbacks import Steps
+from ui.library_internals import RerunData, RerunException
 
 
 def _interrupted_once(value):

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -733,31 +733,6 @@ def format_table(rows: list[dict]) -> str:
     return "\n\n".join(parts)
 
 
-@contextlib.contextmanager
-def _server_like_script_cache() -> Iterator[bool]:
-    """Let AppTest keep compiled scripts across reruns, as the server does; yield whether that worked.
-
-    Stock AppTest builds a new ScriptCache on every ``run()``, so each rerun re-reads app.py and the
-    page, applies Streamlit's "magic" AST pass and compiles them again: 15-60 ms of CPU per rerun here that
-    a real server pays once per process. The empty page barely pays it, so the ratios would mislead.
-    """
-    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import app_test, local_script_runner
-
-    modules = [module for module in (app_test, local_script_runner) if getattr(module, "ScriptCache", None) is ScriptCache]
-    if len(modules) != 2:  # Streamlit changed how AppTest builds its cache: measure it as it is
-        yield False
-        return
-    shared = ScriptCache()
-    for module in modules:
-        module.ScriptCache = lambda: shared
-    try:
-        yield True
-    finally:
-        for module in modules:
-            module.ScriptCache = ScriptCache
-
-
 def _configure_streamlit() -> None:
     """Log only errors and show full error details, also after AppTest re-reads the config.
 
@@ -794,6 +769,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs or (5 if args.quick else 30)
     warmup = 1 if args.quick else 3
 
+    from ui.library_internals import apptest_keeps_compiled_scripts  # so the bench's numbers match the server's
+
     started = time.monotonic()
     load_before = round(os.getloadavg()[0], 2)
     _configure_streamlit()
@@ -802,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         stack.enter_context(contextlib.redirect_stdout(sys.stderr))
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="yse-bench-"))
-        script_cache = False if args.stock_apptest else stack.enter_context(_server_like_script_cache())
+        script_cache = False if args.stock_apptest else stack.enter_context(apptest_keeps_compiled_scripts())
         bench = Bench(runs=runs, warmup=warmup, import_repeats=1 if args.quick else 3, workdir=Path(workdir),
                       full_zip=args.full_zip)
         results = run_all(bench, args.only, args.scales)

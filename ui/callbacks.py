@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from streamlit.runtime.scriptrunner import RerunException
+from .library_internals import RerunException
 
 T = TypeVar("T")
 MAX_INTERRUPTIONS = 50  # each interruption takes one request off the queue; a browser sends a handful at most

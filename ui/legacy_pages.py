@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
+
+from ui.library_internals import leave_pages_directory_mode
 
 
 def leave() -> None:
@@ -16,6 +17,5 @@ def leave() -> None:
     leaves the mode and resolves the address as usual. ``python -m ui.serve`` avoids the mode entirely.
     (AppTest starts every run in this mode; the same two paths apply.)
     """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if leave_pages_directory_mode():
         st.rerun()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
@@ -14,6 +13,7 @@ from yse_core import audit, auth
 from yse_core.db import is_demo
 from yse_core.errors import YseError
 
+from . import library_internals as lib
 from . import session
 from .callbacks import Steps
 from .session import t
@@ -25,7 +25,7 @@ def make_authenticator(db, cookie_key: str, expiry_days: float) -> tuple[stauth.
     for row in db.query("SELECT username, locked_until FROM users WHERE active = 1 AND locked_until IS NOT NULL"):
         user = auth.get_user(db, row["username"])
         if auth.is_locked(user) and row["username"] in credentials["usernames"]:
-            credentials["usernames"][row["username"]]["failed_login_attempts"] = auth.MAX_FAILED_LOGINS
+            lib.set_failed_attempts(credentials, row["username"], auth.MAX_FAILED_LOGINS)
     # login_sleep_time=0: the cookie is read from the request (st.context.cookies), so the library's
     # pre-login pause only widens the window in which a component rerun interrupts the first run.
     authenticator = stauth.Authenticate(credentials, session.COOKIE_NAME, cookie_key, expiry_days, auto_hash=False,
@@ -62,12 +62,12 @@ def _submit_login(db, authenticator: stauth.Authenticate, credentials: dict) -> 
     A callback, not an ``if st.form_submit_button(...)`` in the page: Streamlit runs callbacks before the
     script, so a rerun that interrupts the run carrying the click cannot skip it; ``Steps`` keeps a rerun
     request that arrives during the password check from ending the callback half done (ui/callbacks.py).
-    On success the same run goes on into the portal: app.py reads ``authentication_status`` after this.
+    On success the same run goes on into the portal: app.py reads the library's login status after this.
     """
     with Steps() as steps:
         username, password = steps.run(lambda: (st.session_state.get(KEY_LOGIN_USERNAME, ""),
                                                 st.session_state.get(KEY_LOGIN_PASSWORD, "")))
-        before = {name: entry.get("failed_login_attempts", 0) for name, entry in credentials["usernames"].items()}
+        before = lib.failed_attempts(credentials)
         recorded = []  # the login is written to the database once, even if the check runs again
 
         def record_login(info: dict) -> None:
@@ -77,19 +77,18 @@ def _submit_login(db, authenticator: stauth.Authenticate, credentials: dict) -> 
 
         def check() -> str | None:
             try:
-                authenticator.authentication_controller.login(
-                    username, password, max_login_attempts=auth.MAX_FAILED_LOGINS, callback=record_login)
+                lib.check_password(authenticator, username, password, max_login_attempts=auth.MAX_FAILED_LOGINS,
+                                   callback=record_login)
             except LoginError:
                 # The library's text is its own (English); the lockout is read from the counter it checks.
-                entry = credentials["usernames"].get(username.lower().strip(), {})  # as the library looks it up
-                attempts = entry.get("failed_login_attempts", 0)
+                attempts = lib.failed_attempts(credentials).get(lib.credentials_username(username), 0)
                 return "login.locked" if attempts >= auth.MAX_FAILED_LOGINS else "login.failed"
-            if st.session_state.get("authentication_status"):
+            if lib.is_logged_in():
                 return None
             return "login.failed" if username else ""  # an empty form: nothing to say
 
         message = steps.run(check)
-        failed = [name for name, entry in credentials["usernames"].items() if entry.get("failed_login_attempts", 0) > before.get(name, 0)]
+        failed = [name for name, attempts in lib.failed_attempts(credentials).items() if attempts > before.get(name, 0)]
         if any([auth.record_failed_login(db, name) for name in failed]):
             message = "login.locked"
         steps.run(lambda: _store_login_outcome(message))
@@ -99,12 +98,12 @@ def _store_login_outcome(message: str | None) -> None:
     st.session_state[KEY_LOGIN_PASSWORD] = ""  # the password does not stay in the session
     if message is None:  # logged in; the cookie is set by a browser component in the logged-in runs
         st.session_state[KEY_COOKIE_PENDING] = True
-        st.session_state.pop(SET_COOKIE_COMPONENT_KEY, None)
+        lib.forget_set_cookie_report()
         st.session_state.pop(KEY_SESSION_REFUSED, None)
         st.session_state.pop(KEY_LOGIN_USERNAME, None)
         return
     if message == "login.locked":
-        st.session_state["authentication_status"] = None
+        lib.forget_login_outcome()
     if message:
         st.session_state[KEY_LOGIN_MESSAGE] = message
 
@@ -112,15 +111,11 @@ def _store_login_outcome(message: str | None) -> None:
 KEY_COOKIE_PENDING = "yse_cookie_pending"
 
 
-SET_COOKIE_COMPONENT_KEY = "set"  # the keys extra_streamlit_components' CookieManager.set/delete use
-DELETE_COOKIE_COMPONENT_KEY = "delete"
 KEY_COOKIE_DELETE_PENDING = "yse_cookie_delete_pending"
 # The value of KEY_COOKIE_DELETE_PENDING when the library itself rendered the delete component in this run
 # (its logout does): rendering it a second time with the same key would raise StreamlitDuplicateElementKey.
 DELETE_RENDERED_THIS_RUN = "rendered"
 KEY_SESSION_REFUSED = "yse_session_refused"
-# streamlit-authenticator's own session flag: while it is true the library ignores the cookie (get_cookie).
-LIBRARY_LOGOUT_FLAG = "logout"
 
 
 def delete_pending_cookie(authenticator: stauth.Authenticate) -> None:
@@ -128,23 +123,23 @@ def delete_pending_cookie(authenticator: stauth.Authenticate) -> None:
     pending = st.session_state.get(KEY_COOKIE_DELETE_PENDING)
     if not pending:
         return
-    if st.session_state.get(DELETE_COOKIE_COMPONENT_KEY):
+    if lib.browser_deleted_cookie():
         st.session_state.pop(KEY_COOKIE_DELETE_PENDING)
         return
     if pending == DELETE_RENDERED_THIS_RUN:
         st.session_state[KEY_COOKIE_DELETE_PENDING] = True  # render it in the following runs until done
         return
-    authenticator.cookie_controller.delete_cookie()
+    lib.delete_login_cookie(authenticator)
 
 
 def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
     """After a login, render the set-cookie component in each run until the browser reports it done."""
     if not st.session_state.get(KEY_COOKIE_PENDING):
         return
-    if st.session_state.get(SET_COOKIE_COMPONENT_KEY):
+    if lib.browser_set_cookie():
         st.session_state.pop(KEY_COOKIE_PENDING)
         return
-    set_login_cookie(authenticator, st.session_state["username"])
+    set_login_cookie(authenticator, lib.logged_in_username())
 
 
 def set_login_cookie(authenticator: stauth.Authenticate, username: str) -> None:
@@ -155,10 +150,9 @@ def set_login_cookie(authenticator: stauth.Authenticate, username: str) -> None:
     the browser in Finland the cookie expired two or three hours early (and a login remembered for less
     than that was never remembered at all). Here the expiry carries its zone.
     """
-    model = authenticator.cookie_controller.cookie_model
-    expires = datetime.now(UTC) + timedelta(days=model.cookie_expiry_days)
-    token = jwt.encode({"username": username, "exp_date": expires.timestamp()}, model.cookie_key, algorithm="HS256")
-    model.cookie_manager.set(model.cookie_name, token, key=SET_COOKIE_COMPONENT_KEY, expires_at=expires)
+    cookie = lib.login_cookie(authenticator)
+    expires = datetime.now(UTC) + timedelta(days=cookie.expiry_days)
+    lib.send_login_cookie(authenticator, lib.login_token(cookie, username, expires), expires)
 
 
 def _refuse_session(db, username: str, error: YseError) -> None:
@@ -179,40 +173,35 @@ def screen_cookie(db, authenticator: stauth.Authenticate) -> None:
     and one for a deleted, deactivated or locked account is also refused with the reason, audited and
     deleted from the browser.
     """
-    if st.session_state.get("authentication_status") or st.session_state.get(LIBRARY_LOGOUT_FLAG):
+    if lib.is_logged_in() or lib.cookie_ignored():
         return
-    model = authenticator.cookie_controller.cookie_model
-    token = st.context.cookies.get(model.cookie_name)
+    cookie = lib.login_cookie(authenticator)
+    token = st.context.cookies.get(cookie.name)
     if token is None:
         return
-    try:
-        claims = jwt.decode(token, model.cookie_key, algorithms=["HS256"])
-    except jwt.InvalidTokenError:  # wrong key (e.g. the key was changed), tampered, other algorithm, garbage
-        claims = None
-    username = claims.get("username") if isinstance(claims, dict) else None
-    expires = claims.get("exp_date") if isinstance(claims, dict) else None
-    if (not isinstance(username, str) or isinstance(expires, bool) or not isinstance(expires, int | float)
-            or expires <= time.time()):
-        st.session_state[LIBRARY_LOGOUT_FLAG] = True
+    # None for a wrong key (e.g. the key was changed), a tampered token, another algorithm, garbage, expired
+    username = lib.login_token_username(cookie, token, now=time.time())
+    if username is None:
+        lib.ignore_cookie()
         return
     try:
         auth.session_user(db, username)
     except YseError as error:  # NotFound (deleted) or AuthError (deactivated, locked)
-        st.session_state[LIBRARY_LOGOUT_FLAG] = True
+        lib.ignore_cookie()
         _refuse_session(db, username, error)
         st.session_state[KEY_COOKIE_DELETE_PENDING] = True
 
 
 def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
     """Return the logged-in user, logging out a session whose account was locked or deactivated."""
-    if not st.session_state.get("authentication_status"):
+    if not lib.is_logged_in():
         screen_cookie(db, authenticator)
         try:  # re-authenticate from a valid cookie before the pages are chosen, so deep links work
             authenticator.login(location="unrendered")
         except LoginError:  # defensive: screen_cookie lets no such cookie through
-            st.session_state[LIBRARY_LOGOUT_FLAG] = True
-    username = st.session_state.get("username")
-    if not st.session_state.get("authentication_status") or not username:
+            lib.ignore_cookie()
+    username = lib.logged_in_username()
+    if not lib.is_logged_in() or not username:
         st.session_state.pop(session.KEY_USER, None)
         return None
     try:
@@ -237,4 +226,4 @@ def logout_button(db, authenticator: stauth.Authenticate, user: auth.User) -> bo
         st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN
 
     authenticator.logout(t("nav.logout"), location="sidebar", key="yse-logout", callback=on_logout)
-    return not st.session_state.get("authentication_status")
+    return not lib.is_logged_in()
