@@ -49,7 +49,7 @@ def assign_contact(db: sqlite_utils.Database, admin: User, area_id: str, usernam
         added = db.execute("INSERT OR IGNORE INTO reviewer_areas(username, area_id) VALUES (?, ?)",
                            [username, area_id]).rowcount
         if added:
-            audit.record(db, admin.username, "contact_assigned", area_id, username=username)
+            audit.record(db, admin.username, "contact_assigned", area_id, reviewer=username)
     return bool(added)
 
 
@@ -62,7 +62,7 @@ def unassign_contact(db: sqlite_utils.Database, admin: User, area_id: str, usern
         removed = db.execute("DELETE FROM reviewer_areas WHERE username = ? AND area_id = ?",
                              [username, area_id]).rowcount
         if removed:
-            audit.record(db, admin.username, "contact_unassigned", area_id, username=username)
+            audit.record(db, admin.username, "contact_unassigned", area_id, reviewer=username)
     return bool(removed)
 
 

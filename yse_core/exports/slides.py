@@ -64,7 +64,7 @@ LANGUAGE_TAGS = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 BLANK_TITLE_ONLY = 5  # the default template's "Title Only" layout
 QUESTION_KINDS = ("need_without_response", "self_assessment_contradicts", "activity_not_visible",
                   "measure_without_tracking", "implausible_figure", MISSING_DATA)
-POINT_LINES_PER_SLIDE = 17  # estimated lines of text (at the points' sizes) that fit under a title
+POINT_LINES_PER_SLIDE = 21  # estimated lines of text (at the points' sizes) that fit under a title
 FOLLOW_UPS_PER_SLIDE = 6
 
 
@@ -290,8 +290,8 @@ def _text_slides(deck: _Deck, texts: dict, kind: str, heading: str) -> None:
 
 
 def _lines(text: str, size: float, width_inches: float) -> float:
-    """Estimated lines a text takes at a font size in a box of a width (an average letter is half its size wide)."""
-    per_line = max(20, int(width_inches * 72 / (size * 0.5)))
+    """Estimated lines a text takes at a font size in a box of a width (an average letter is about half its size wide)."""
+    per_line = max(20, int(width_inches * 72 / (size * 0.47)))
     return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
