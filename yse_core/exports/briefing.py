@@ -166,6 +166,7 @@ def _follow_ups_section(document, context: ResponseContext, previous: int | None
 
 
 def follow_up_cells(item: dict, context: ResponseContext, lang: str) -> tuple[str, str, str, str]:
+    """Return a follow-up item's cells (the item with the area's reply, owner, due date, status) for a table."""
     body = item["body"]
     reply = context.values.get(followup_question_id(item["id"]))  # the area's answer in this round's questionnaire
     if isinstance(reply, str) and reply.strip():
