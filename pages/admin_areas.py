@@ -1,4 +1,4 @@
-"""Admin: the areas and their municipalities; replace them all from a CSV."""
+"""Admin: the areas and their municipalities; each area's TEM contact persons; replace them all from a CSV."""
 
 import pandas as pd
 import streamlit as st
@@ -7,6 +7,7 @@ from ui.session import get_db, require_role, show_error, t
 from yse_core.area_registry import area_municipalities, list_areas, memberships_csv
 from yse_core.area_update import replace_areas
 from yse_core.areas import parse_area_csv
+from yse_core.contacts import contacts_by_area, reviewers, set_area_contacts
 from yse_core.errors import YseError
 
 admin = require_role("admin")
@@ -29,6 +30,22 @@ st.dataframe(
 chosen = st.selectbox(t("areas.show_members"), [a["id"] for a in areas],
                       format_func={a["id"]: a["name_fi"] for a in areas}.get, key="areas-members")
 st.write(", ".join(m["name_fi"] for m in area_municipalities(db, chosen)))
+
+st.subheader(t("slides.contacts_heading"))
+st.caption(t("slides.contacts_help"))
+names = {a["id"]: a["name_fi"] for a in areas}
+people = {person["username"]: person["display_name"] for person in reviewers(db)}
+contact_area = st.selectbox(t("slides.contacts_area"), list(names), format_func=names.get, key="contacts-area")
+current = [c["username"] for c in contacts_by_area(db).get(contact_area, []) if c["username"] in people]
+with st.form(f"contacts-form-{contact_area}"):
+    chosen_people = st.multiselect(t("slides.contacts_choose"), list(people), default=current, format_func=people.get,
+                                   key=f"contacts-{contact_area}")
+    if st.form_submit_button(t("slides.contacts_save")):
+        try:
+            set_area_contacts(db, admin, contact_area, chosen_people)
+            st.success(t("slides.contacts_saved", area=names[contact_area]))
+        except YseError as error:
+            show_error(error)
 
 st.subheader(t("areas.replace_heading"))
 st.markdown(t("areas.replace_help"))

@@ -1,4 +1,5 @@
-"""Admin: loaded questionnaire versions and answering rounds; a round's statistics month; open a new round."""
+"""Admin: loaded questionnaire versions and answering rounds; a round's statistics month and its texts for the
+discussion slides; open a new round."""
 
 import datetime as dt
 
@@ -8,7 +9,9 @@ import streamlit as st
 from ui.round_period import DEFAULT_MONTH, month_label, month_text, period_option
 from ui.session import get_db, lang, require_role, show_error, t
 from yse_core.errors import YseError
+from yse_core.i18n import LANGUAGE_NAMES, LANGUAGES
 from yse_core.questionnaire import compare_versions
+from yse_core.round_texts import KINDS, round_texts, set_round_text
 from yse_core.rounds import (
     default_reference_period,
     get_questionnaire,
@@ -76,6 +79,29 @@ if rounds:
         except YseError as error:
             show_error(error)
     if notice[0] == "period":
+        st.success(notice[1])
+
+    st.markdown(f"**{t('slides.texts_heading')}**")
+    st.caption(t("slides.texts_help"))
+    text_col, language_col = st.columns(2)
+    text_year = text_col.selectbox(t("rounds.round"), list(months), key="texts-round")
+    text_lang = language_col.radio(t("slides.texts_language"), LANGUAGES, format_func=LANGUAGE_NAMES.get,
+                                   horizontal=True, key="texts-language")
+    stored = round_texts(db, text_year)
+    with st.form(f"texts-form-{text_year}-{text_lang}"):
+        bodies = {kind: st.text_area(t(f"slides.kind_{kind}"), stored.get(kind, {}).get(text_lang, ""),
+                                     height=90 if kind == "source" else 200, key=f"texts-{text_year}-{text_lang}-{kind}")
+                  for kind in KINDS}
+        if st.form_submit_button(t("slides.texts_save")):
+            try:
+                for kind, body in bodies.items():
+                    set_round_text(db, admin, text_year, kind, text_lang, body)
+                st.session_state[KEY_NOTICE] = ("texts", t("slides.texts_saved", year=text_year,
+                                                            language=LANGUAGE_NAMES[text_lang]))
+                st.rerun()
+            except YseError as error:
+                show_error(error)
+    if notice[0] == "texts":
         st.success(notice[1])
 
 st.markdown(f"**{t('rounds.open_heading')}**")

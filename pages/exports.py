@@ -1,4 +1,4 @@
-"""Reviewer/admin: download briefing packs, minutes, the round workbook and the long-format CSV."""
+"""Reviewer/admin: download briefing packs, discussion slides, minutes, the round workbook and the long-format CSV."""
 
 import streamlit as st
 
@@ -11,6 +11,9 @@ from yse_core.indicators.situation import period_caption
 from yse_core.rounds import list_rounds, reference_period
 
 KEY_ZIP = "yse_export_zip"  # (round year, language, zip bytes) of the last prepared pack
+KEY_SLIDES = "yse_export_slides"  # (round year, area id, language, pptx bytes) of the last prepared deck
+KEY_SLIDES_ZIP = "yse_export_slides_zip"  # (round year, language, zip bytes) of the last prepared slides
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,6 +51,20 @@ if exports.has_minutes(db, year, area_id):
                           file_name=exports.minutes_filename(year, area_id), mime=DOCX, icon=":material/summarize:")
 else:
     right.caption(t("exports.no_minutes", area=area_name(areas[area_id]), year=year))
+# The slides are drawn (a chart, the discussion points) only when asked for, like the zip below: then downloaded.
+slides = st.session_state.get(KEY_SLIDES)
+if slides and slides[:3] != (year, area_id, language):
+    slides = st.session_state[KEY_SLIDES] = None
+if left.button(t("slides.prepare_one"), icon=":material/slideshow:", key="export-prepare-slides"):
+    try:
+        with st.spinner(t("slides.preparing"), show_time=True):
+            slides = st.session_state[KEY_SLIDES] = (year, area_id, language,
+                                                     exports.slides_pptx(db, user, year, area_id, lang=language))
+    except YseError as error:
+        show_error(error)
+if slides:
+    left.download_button(t("slides.download_one"), slides[3], file_name=exports.slides_filename(year, area_id),
+                         mime=PPTX, icon=":material/download:", type="primary", key="export-slides")
 
 st.subheader(t("exports.whole_round"))
 left, right = st.columns(2)
@@ -68,3 +85,18 @@ if st.button(t("exports.prepare_zip"), icon=":material/folder_zip:", key="export
 if prepared:
     st.download_button(t("exports.download_zip"), prepared[2], file_name=f"YSE-{year}-taustamateriaalit.zip",
                        mime="application/zip", icon=":material/download:", type="primary", key="export-zip")
+
+prepared_slides = st.session_state.get(KEY_SLIDES_ZIP)
+if prepared_slides and prepared_slides[:2] != (year, language):
+    prepared_slides = st.session_state[KEY_SLIDES_ZIP] = None
+if st.button(t("slides.prepare_zip"), icon=":material/folder_zip:", key="export-prepare-slides-zip"):
+    try:
+        with st.spinner(t("slides.preparing"), show_time=True):
+            prepared_slides = st.session_state[KEY_SLIDES_ZIP] = (year, language,
+                                                                  exports.slides_zip(db, user, year, lang=language))
+    except YseError as error:
+        show_error(error)
+if prepared_slides:
+    st.download_button(t("slides.download_zip"), prepared_slides[2],
+                       file_name=f"YSE-{year}-{t('slides.zip_name')}.zip", mime="application/zip",
+                       icon=":material/download:", type="primary", key="export-slides-zip")

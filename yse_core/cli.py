@@ -76,7 +76,25 @@ def cmd_areas(args) -> str:
     if args.areas_command == "export":
         Path(args.out).write_text(memberships_csv(db), encoding="utf-8")
         return f"Kirjoitettu {args.out}"
+    if args.areas_command == "contacts":
+        return _area_contacts(db, args)
     raise YseError("cli.error.unknown_command", command="areas")
+
+
+def _area_contacts(db, args) -> str:
+    """``areas contacts list [--area ID]`` and ``areas contacts add|remove AREA USERNAME``: an area's TEM contacts."""
+    from . import contacts
+
+    if args.contacts_command == "add":
+        changed = contacts.assign_contact(db, CLI_USER, args.area_id, args.username)
+        return f"{args.username}: alueen {args.area_id} yhteyshenkilö" + ("" if changed else " (jo ennestään)")
+    if args.contacts_command == "remove":
+        changed = contacts.unassign_contact(db, CLI_USER, args.area_id, args.username)
+        return f"{args.username}: ei enää alueen {args.area_id} yhteyshenkilö" + ("" if changed else " (ei ollutkaan)")
+    by_area = contacts.contacts_by_area(db)
+    area_ids = [args.area] if args.area else [row[0] for row in db.execute("SELECT id FROM areas ORDER BY id")]
+    return "\n".join(f"{area_id:<32} " + (", ".join(f"{c['display_name']} ({c['username']})" for c in by_area.get(area_id, []))
+                                         or "-") for area_id in area_ids)
 
 
 def cmd_backup(args) -> str:
@@ -215,6 +233,9 @@ def cmd_export(args) -> str:
     if args.export_command == "briefing":
         data = (exports.briefing_docx(db, CLI_USER, args.round, args.area, args.lang) if args.area
                 else exports.briefing_zip(db, CLI_USER, args.round, args.lang))
+    elif args.export_command == "slides":
+        data = (exports.slides_pptx(db, CLI_USER, args.round, args.area, args.lang) if args.area
+                else exports.slides_zip(db, CLI_USER, args.round, args.lang))
     elif args.export_command == "minutes":
         data = exports.minutes_docx(db, CLI_USER, args.round, args.area, args.lang)
     elif str(args.out).lower().endswith(".csv"):
@@ -261,6 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     area_import.add_argument("file")
     area_export = area_sub.add_parser("export")
     area_export.add_argument("out")
+    area_contacts = area_sub.add_parser("contacts", help="alueiden TEM-yhteyshenkilöt (tarkastajat)")
+    contacts_sub = area_contacts.add_subparsers(dest="contacts_command", required=True)
+    contacts_list = contacts_sub.add_parser("list")
+    contacts_list.add_argument("--area")
+    for name in ("add", "remove"):
+        change = contacts_sub.add_parser(name)
+        change.add_argument("area_id")
+        change.add_argument("username")
     area_cmd.set_defaults(func=cmd_areas)
 
     rounds = sub.add_parser("rounds", help="kyselyt ja kierrokset")
@@ -323,14 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_gaps_parser(sub)
 
-    export = sub.add_parser("export", help="taustamateriaalit, pöytäkirjat ja työkirjat")
+    export = sub.add_parser("export", help="taustamateriaalit, keskustelukalvot, pöytäkirjat ja työkirjat")
     export_sub = export.add_subparsers(dest="export_command", required=True)
-    for name, needs_area in (("briefing", False), ("minutes", True), ("responses", False)):
+    for name, needs_area in (("briefing", False), ("slides", False), ("minutes", True), ("responses", False)):
         command = export_sub.add_parser(name)
         command.add_argument("--round", type=int, required=True)
-        command.add_argument("--area", required=needs_area, help="briefing without --area: all areas as one .zip")
+        command.add_argument("--area", required=needs_area, help="briefing, slides: without --area all areas as one .zip")
         command.add_argument("--lang", default="fi", choices=("fi", "sv", "en"))
-        command.add_argument("out", help="responses: .xlsx (workbook) or .csv (long format)")
+        command.add_argument("out", help="briefing: .docx (.zip); slides: .pptx (.zip); "
+                                         "responses: .xlsx (workbook) or .csv (long format)")
     export.set_defaults(func=cmd_export)
 
     bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup)")

@@ -534,3 +534,24 @@ def _m0008(db: sqlite_utils.Database) -> None:
             )
     for statement in statements:  # _run_script splits on ';', which a trigger body contains
         db.execute(statement)
+
+
+@migrations(name="0009_round_texts")
+def _m0009(db: sqlite_utils.Database) -> None:
+    # The round-level texts of the discussion slides, as TEM writes them for a year's discussions: the goals,
+    # the topical matters, TEM's general observations and where the texts come from; one row per language.
+    # The body is plain text, one point a line (an indented line or one starting with "-" is a sub-point).
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS round_texts (
+            round_year INTEGER NOT NULL REFERENCES rounds(year) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('goals', 'topics', 'observations', 'source')),
+            lang TEXT NOT NULL CHECK (lang IN ('fi', 'sv', 'en')),
+            body TEXT NOT NULL,
+            updated_by TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (round_year, kind, lang)
+        )
+        """,
+    )

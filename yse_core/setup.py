@@ -14,6 +14,7 @@ from .db import get_setting, open_db, set_setting, transaction
 from .demo_answers import fill_demo_answers, record_demo_discussions
 from .errors import YseError
 from .indicators.demo import load_demo
+from .round_texts import fill_demo_round_texts
 from .rounds import register_all
 
 DEMO_ROUND_YEAR = 2025
@@ -43,6 +44,7 @@ def init_database(
         set_setting(db, "demo", "1")
         _create_demo_accounts(db)
         _open_demo_round(db)
+        fill_demo_round_texts(db, DEMO_ROUND_YEAR)
         if with_indicators:
             _load_demo_indicators(db)
         if with_answers:

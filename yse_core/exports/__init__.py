@@ -1,4 +1,4 @@
-"""Exports: briefing packs, minutes, the round workbook and CSV, as bytes for pages and the CLI.
+"""Exports: briefing packs, discussion slides, minutes, the round workbook and CSV, as bytes for pages and the CLI.
 
 Every export checks who may make it and records itself in the audit log.
 """
@@ -6,6 +6,7 @@ Every export checks who may make it and records itself in the audit log.
 from .briefing import briefing_docx, briefing_filename, briefing_zip
 from .minutes import NoDiscussionRecord, has_minutes, minutes_docx, minutes_filename
 from .safe import neutralise_cell, safe_filename
+from .slides import slides_filename, slides_pptx, slides_zip
 from .workbook import csv_filename, round_long_csv, round_workbook_xlsx, workbook_filename
 
 __all__ = [
@@ -21,5 +22,8 @@ __all__ = [
     "round_long_csv",
     "round_workbook_xlsx",
     "safe_filename",
+    "slides_filename",
+    "slides_pptx",
+    "slides_zip",
     "workbook_filename",
 ]

@@ -7,7 +7,6 @@ items, open comments), then the evidence (indicators with charts, and the answer
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date
 
 import sqlite_utils
@@ -17,7 +16,6 @@ from yse_core import audit, formatting
 from yse_core.auth import User, area_contacts
 from yse_core.comments import threads
 from yse_core.db import is_demo
-from yse_core.errors import NotFound
 from yse_core.follow_ups import followup_question_id
 from yse_core.i18n import t
 from yse_core.indicators.aggregate import COUNTRY
@@ -28,6 +26,7 @@ from yse_core.responses import ResponseContext, load_context, progress
 from yse_core.rounds import reference_period
 
 from . import word
+from .archive import round_zip
 from .content import (
     CHART_INDICATORS,
     IndicatorRow,
@@ -71,18 +70,8 @@ def briefing_docx(
 
 def briefing_zip(db: sqlite_utils.Database, user: User, round_year: int, lang: str = "fi") -> bytes:
     """Return every area's briefing pack of a round in one .zip (reviewers and admins only)."""
-    user.require_role("reviewer", "admin")
-    area_ids = [row[0] for row in db.execute(
-        "SELECT area_id FROM responses WHERE round_year = ? ORDER BY area_id", [round_year])]
-    if not area_ids:
-        raise NotFound("exports.no_round", year=str(round_year))
-    buffer = io.BytesIO()
-    # .docx files are already compressed: storing them is as small and much faster than deflating again
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for area_id in area_ids:
-            archive.writestr(briefing_filename(round_year, area_id), _briefing(db, user, round_year, area_id, lang, None))
-    audit.record(db, user.username, "export_zip", str(round_year), lang=lang, areas=len(area_ids))
-    return buffer.getvalue()
+    return round_zip(db, user, round_year, lang, filename=briefing_filename, action="export_zip",
+                     build=lambda area_id: _briefing(db, user, round_year, area_id, lang, None))
 
 
 def _briefing(db: sqlite_utils.Database, user: User, round_year: int, area_id: str, lang: str, points: list | None) -> bytes:
@@ -172,11 +161,12 @@ def _follow_ups_section(document, context: ResponseContext, previous: int | None
         word.paragraph(document, t("exports.follow_ups_none", lang))
         return
     word.table(document, [t("exports.follow_up_item", lang), t("exports.owner", lang), t("exports.due", lang),
-                          t("exports.status", lang)], [_follow_up_cells(item, context, lang) for item in items],
+                          t("exports.status", lang)], [follow_up_cells(item, context, lang) for item in items],
                widths_cm=(8.6, 3.5, 2.6, 2.3))
 
 
-def _follow_up_cells(item: dict, context: ResponseContext, lang: str) -> tuple[str, str, str, str]:
+def follow_up_cells(item: dict, context: ResponseContext, lang: str) -> tuple[str, str, str, str]:
+    """Return a follow-up item's cells (the item with the area's reply, owner, due date, status) for a table."""
     body = item["body"]
     reply = context.values.get(followup_question_id(item["id"]))  # the area's answer in this round's questionnaire
     if isinstance(reply, str) and reply.strip():
@@ -240,10 +230,22 @@ def _indicators_section(document, db, context: ResponseContext, rows: list[Indic
 
 def _charts(document, db, context: ResponseContext, rows: list[IndicatorRow], demo: bool, lang: str,
             reference: str | None) -> None:
+    png = trend_chart_png(db, context.area, rows, demo, lang, reference)
+    if png is None:
+        return
+    word.heading(document, t("exports.charts", lang), level=2).paragraph_format.keep_with_next = True
+    document.add_picture(io.BytesIO(png), width=Cm(16.5))
+
+
+def trend_chart_png(db, area: dict, rows: list[IndicatorRow], demo: bool, lang: str, reference: str | None,
+                    **size) -> bytes | None:
+    """Return the chart of the key indicators (``CHART_INDICATORS``) over the last months up to the round's month,
+    the area against the whole country, as PNG; None when the area has none of them. ``size``: the chart's
+    ``width_inches`` and ``panel_inches``."""
     from .charts_static import Panel, trend_panels_png  # matplotlib loads only when a chart is drawn
 
     by_code = {row.code: row for row in rows}
-    area_id = context.area["id"]
+    area_id = area["id"]
     panels = []
     for code in CHART_INDICATORS:
         values = [value for value in series(db, [area_id, COUNTRY], code)
@@ -257,11 +259,9 @@ def _charts(document, db, context: ResponseContext, rows: list[IndicatorRow], de
         unit = "%" if row is None or row.unit == "percent" else ""
         panels.append(Panel(row.name if row else code, area_points, country_points, unit))
     if not panels:
-        return
-    png = trend_panels_png(panels, area_label(context.area, lang), t("exports.whole_country", lang),
-                           note=t("exports.chart_demo", lang) if demo else None)
-    word.heading(document, t("exports.charts", lang), level=2).paragraph_format.keep_with_next = True
-    document.add_picture(io.BytesIO(png), width=Cm(16.5))
+        return None
+    return trend_panels_png(panels, area_label(area, lang), t("exports.whole_country", lang),
+                            note=t("exports.chart_demo", lang) if demo else None, **size)
 
 
 def _answers_section(document, context: ResponseContext, lang: str) -> None:
