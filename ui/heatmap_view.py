@@ -84,6 +84,17 @@ def cell_label(area: str, theme: str, cell: HeatCell, language: str) -> str:
     return translate(key, language, area=area, theme=theme, count=cell.count, severity=level_word(cell.level, language))
 
 
+def _label_parts(area: str, theme: str, cell: HeatCell, language: str) -> tuple[str, str, str]:
+    """The cell's accessible name (``cell_label``) cut around the visible count and level word: the words before
+    the count, between the count and the level, and after the level."""
+    entry = catalogue()["gaps.cell_one" if cell.count == 1 else "gaps.cell_many"]
+    template = entry.get(language) or entry["fi"]
+    head, _, rest = template.partition("{count}")
+    middle, _, tail = rest.partition("{severity}")
+    values = {"area": area, "theme": theme, "count": cell.count, "severity": level_word(cell.level, language)}
+    return head.format_map(values), middle.format_map(values), tail.format_map(values)
+
+
 def cell_text(cell: HeatCell, language: str) -> str:
     """A cell as plain text for the data table: "2 · ●●● korkea", or "–" without points."""
     if not cell.count:
@@ -130,13 +141,17 @@ def heatmap_html(
         parts = [f'<th scope="row">{escape(name)}{note}</th>', f'<td class="yse-hm-plain">{escape(row["state"])}</td>',
                  f'<td class="yse-hm-plain">{sum(cell.count for cell in row_cells)}</td>']
         for theme, cell in zip(themes, row_cells, strict=True):
-            label = escape(cell_label(name, labels[theme.id], cell, language))
             if cell.count:
+                # The link's name comes from its content, hidden words included, so the visible count and level are
+                # part of it (WCAG 2.5.3): "Helsinki – Omat toimet: 2 kohtaa, vakavin korkea"; the marks are not read.
+                before, between, after = _label_parts(name, labels[theme.id], cell, language)
                 parts.append(
                     f'<td class="yse-hm-l{cell.level}"><a href="{escape(area_link(area_id, theme.id))}" '
-                    f'aria-label="{label}" title="{label}">'
-                    f'<span class="yse-hm-count">{cell.count}</span>'
-                    f'<span class="yse-hm-word">{MARK[cell.level]} {escape(level_word(cell.level, language))}</span></a></td>'
+                    f'title="{escape(cell_label(name, labels[theme.id], cell, language))}">'
+                    f'<span class="yse-hm-sr">{escape(before)}</span><span class="yse-hm-count">{cell.count}</span>'
+                    f'<span class="yse-hm-sr">{escape(between)}</span><span class="yse-hm-word">'
+                    f'<span aria-hidden="true">{MARK[cell.level]} </span>{escape(level_word(cell.level, language))}</span>'
+                    + (f'<span class="yse-hm-sr">{escape(after)}</span>' if after else "") + "</a></td>"
                 )
             else:
                 parts.append(f'<td class="yse-hm-l0"><span aria-hidden="true">–</span>'
