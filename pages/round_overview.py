@@ -51,7 +51,7 @@ if month := period_caption([], language, reference=reference_period(db, year), r
     st.caption(month)  # the points are judged at the round's statistics month
 orders = ["name", "severity", "count", *[f"theme:{theme.id}" for theme in themes]]
 theme_by_id = {theme.id: theme for theme in themes}
-order = st.selectbox(t("gaps.sort"), orders, key="overview-order", format_func=lambda o: t(
+order = st.columns([1, 2])[0].selectbox(t("gaps.sort"), orders, key="overview-order", format_func=lambda o: t(
     "gaps.sort.theme", theme=theme_label(theme_by_id[o.removeprefix("theme:")], language)) if o.startswith("theme:") else t(f"gaps.sort.{o}"))
 position = {row["area_id"]: index for index, row in enumerate(rows)}  # by name, as round_overview returns them
 

@@ -29,7 +29,7 @@ CSS = """
 .yse-hm-wrap { width: 100%; }
 .yse-hm { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 0.85rem; line-height: 1.25; }
 .yse-hm th, .yse-hm td { border: 1px solid #c8c8c8; padding: 0; vertical-align: middle; }
-.yse-hm thead th { padding: 0.35rem 0.25rem; font-weight: 600; text-align: center; background: #f0f2f6;
+.yse-hm thead th { padding: 0.3rem 0.15rem; font-size: 0.8rem; font-weight: 600; text-align: center; background: #f0f2f6;
   overflow-wrap: break-word; hyphens: manual; }
 .yse-hm thead th.yse-hm-area { text-align: left; padding-left: 0.5rem; }
 .yse-hm tbody th { text-align: left; font-weight: normal; padding: 0.25rem 0.5rem; overflow-wrap: break-word; }
@@ -158,7 +158,7 @@ def heatmap_html(
                              f'<span class="yse-hm-sr">{escape(translate("gaps.cell_none", language))}</span></td>')
         body.append("<tr>" + "".join(parts) + "</tr>")
     width = f"{70 / max(len(themes), 1):.2f}%"
-    cols = ('<colgroup><col style="width:15.5%"><col style="width:8%"><col style="width:6.5%">'
+    cols = ('<colgroup><col style="width:16%"><col style="width:8%"><col style="width:6%">'
             + "".join(f'<col style="width:{width}">' for _ in themes) + "</colgroup>")
     theme_list = "".join(f"<li><strong>{escape(labels[theme.id])}</strong>: {escape(theme.title.get(language))}</li>"
                          for theme in themes)
