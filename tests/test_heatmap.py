@@ -246,3 +246,21 @@ def test_heatmap_cell_by_keyboard_opens_the_area_at_the_theme(answered_server, p
     opened = page.locator('[data-testid="stExpander"] details[open]').filter(has_text=theme.title.fi)
     opened.first.wait_for()
     assert opened.first.get_by_text("Keskustelunostot").first.is_visible()
+
+
+def test_every_shipped_theme_has_short_labels_and_cell_names_in_three_languages():
+    from pathlib import Path
+
+    from yse_core.i18n import catalogue
+    from yse_core.questionnaire import load_all
+
+    loaded = load_all(Path(__file__).parent.parent / "questionnaires")
+    themes = {theme.id for questionnaire in (loaded.values() if isinstance(loaded, dict) else loaded)
+              for theme in questionnaire.themes}
+    for theme in themes:
+        entry = catalogue()[f"gaps.theme_short.{theme}"]
+        assert all(entry.get(language) for language in ("fi", "sv", "en")), theme
+    for key in ("gaps.cell_one", "gaps.cell_many"):  # the page cuts the sentence around the visible count and level
+        for language in ("fi", "sv", "en"):
+            text = catalogue()[key][language]
+            assert text.index("{area}") < text.index("{count}") < text.index("{severity}"), (key, language)
