@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from ui.gaps_view import SEVERITY_MARK, round_points
+from ui.heatmap_view import heatmap_frame, heatmap_html, theme_label
 from ui.session import area_name, get_db, require_role, t
 from ui.session import lang as current_lang
 from yse_core.formatting import local_time
-from yse_core.gaps.service import heatmap_data
+from yse_core.gaps.heatmap import area_summary, heat_grid
 from yse_core.indicators.situation import period_caption
 from yse_core.responses import round_overview
 from yse_core.rounds import get_questionnaire, list_rounds, reference_period
@@ -32,36 +33,53 @@ states = ["draft", "reopened", "submitted", "discussed"]
 chosen_states = st.multiselect(t("overview.states"), states, default=states, format_func=lambda s: t(f"state.{s}"),
                                key="overview-states")
 themes = get_questionnaire(db, next(r for r in rounds if r["year"] == year)["questionnaire_key"]).themes
-heat = heatmap_data(round_points(db, user, year), themes)
+grid = heat_grid(round_points(db, user, year), themes)
+cells = {(cell.area_id, cell.theme): cell for cell in grid}
+summary = area_summary(grid)  # area id → (most severe level, number of points)
 rows = [row for row in all_rows if row["state"] in chosen_states and (region is None or row["region"] == region)
-        and (heat.loc[row["area_id"]].max() if row["area_id"] in heat.index else 0) >= min_level]
+        and summary.get(row["area_id"], (0, 0))[0] >= min_level]
 
 metrics = st.columns(4)
 metrics[0].metric(t("overview.areas"), len(rows))
 metrics[1].metric(t("overview.submitted"), sum(1 for row in rows if row["state"] in ("submitted", "discussed")))
 metrics[2].metric(t("overview.open_clarifications"), sum(row["open_clarifications"] for row in rows))
-metrics[3].metric(t("gaps.severity_high"), sum(1 for row in rows if row["area_id"] in heat.index and heat.loc[row["area_id"]].max() == 3))
+metrics[3].metric(t("gaps.severity_high"), sum(1 for row in rows if summary.get(row["area_id"], (0, 0))[0] == 3))
 
 st.subheader(t("gaps.heatmap"))
 st.caption(t("gaps.heatmap_help"))
 if month := period_caption([], language, reference=reference_period(db, year), round_year=year):
     st.caption(month)  # the points are judged at the round's statistics month
-heat_rows = []
-for row in rows:
-    levels = heat.loc[row["area_id"]] if row["area_id"] in heat.index else {}
-    cells = {theme.id: f"alue?area={row['area_id']}&teema={theme.id}#{SEVERITY_MARK[int(levels.get(theme.id, 0))].strip() or '–'}"
-             for theme in themes}
-    heat_rows.append({"area": area_name(row) + ("" if row["membership_verified"] else " †"),
-                      "max": int(max(levels.values, default=0)) if len(levels) else 0,
-                      "state": t(f"state.{row['state']}"), **cells})
-st.dataframe(
-    pd.DataFrame(heat_rows, columns=["area", "max", "state", *[theme.id for theme in themes]]),
-    hide_index=True, width="stretch",
-    column_config={"area": t("overview.area"), "max": st.column_config.NumberColumn(t("gaps.max_severity"), help=t("gaps.max_help")),
-                   "state": t("home.state"),
-                   **{theme.id: st.column_config.LinkColumn(theme.title.get(language)[:28], display_text=r"#(.*)$",
-                                                            help=theme.title.get(language)) for theme in themes}},
-)
+orders = ["name", "severity", "count", *[f"theme:{theme.id}" for theme in themes]]
+theme_by_id = {theme.id: theme for theme in themes}
+order = st.columns([1, 2])[0].selectbox(t("gaps.sort"), orders, key="overview-order", format_func=lambda o: t(
+    "gaps.sort.theme", theme=theme_label(theme_by_id[o.removeprefix("theme:")], language)) if o.startswith("theme:") else t(f"gaps.sort.{o}"))
+position = {row["area_id"]: index for index, row in enumerate(rows)}  # by name, as round_overview returns them
+
+
+def _sort_key(row):
+    """Name order as round_overview returns it; otherwise the most severe (or the most points) first, then by name."""
+    level, count = summary.get(row["area_id"], (0, 0))
+    if order.startswith("theme:"):
+        cell = cells.get((row["area_id"], order.removeprefix("theme:")))
+        level, count = (cell.level, cell.count) if cell else (0, 0)
+    first, second = {"name": (0, 0), "count": (-count, -level)}.get(order, (-level, -count))
+    return first, second, position[row["area_id"]]
+
+
+heat_rows = [{"area_id": row["area_id"], "name": area_name(row), "note": "" if row["membership_verified"] else "†",
+              "state": t(f"state.{row['state']}")} for row in sorted(rows, key=_sort_key)]
+if heat_rows:
+    st.html(heatmap_html(heat_rows, themes, cells, language))
+    with st.expander(t("gaps.heatmap_table")):
+        st.dataframe(
+            heatmap_frame(heat_rows, themes, cells, language), hide_index=True, width="stretch",
+            column_config={"area": t("overview.area"), "state": t("home.state"), "total": t("gaps.heatmap_total"),
+                           "max": st.column_config.NumberColumn(t("gaps.max_severity"), help=t("gaps.max_help")),
+                           **{theme.id: st.column_config.TextColumn(theme_label(theme, language), help=theme.title.get(language))
+                              for theme in themes}},
+        )
+else:
+    st.info(t("gaps.heatmap_no_areas"))
 
 st.subheader(t("overview.progress_heading"))
 st.dataframe(

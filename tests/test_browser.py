@@ -107,7 +107,7 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
     login(reviewer, server.url, "demo-reviewer")
     reviewer.get_by_role("heading", name="Kierroksen yleiskuva").wait_for()
     settle(reviewer)
-    grid = reviewer.locator('[data-testid="stDataFrame"]').first
+    grid = reviewer.locator("table.yse-hm").first  # the heat map (an HTML table since issue 15; was the first data frame)
     grid.wait_for()
     assert reviewer.locator('[data-testid="stMetricValue"]').nth(1).inner_text() == "1"
     reviewer.context.close()
