@@ -48,6 +48,8 @@ state = context.response["state"]
 st.write(t("view.state_line", state=t(f"state.{state}"), answered=overall["answered"], visible=overall["visible"],
            updated=local_time(context.response["updated_at"])))
 st.caption(t("dossier.intro"))
+with st.container(key="screen-only-print-hint"):
+    st.caption(":material/print: " + t("dossier.print_hint"))
 if state in ("submitted", "discussed"):
     with st.container(key="screen-only-reopen"), st.form("reopen-form"):
         reason = st.text_input(t("view.reopen_reason"))
@@ -62,7 +64,7 @@ if state in ("submitted", "discussed"):
 themes = {theme.id: theme for theme in dossier.answer_themes(context)}
 chosen_theme = st.query_params.get("teema")
 if chosen_theme in themes:  # a heat-map cell's link: say where it opened, and go there once
-    st.info(t("dossier.jump_to", theme=themes[chosen_theme].title.get(language), anchor=dossier.theme_anchor(chosen_theme)),
+    st.container(key="screen-only-jump").info(t("dossier.jump_to", theme=themes[chosen_theme].title.get(language), anchor=dossier.theme_anchor(chosen_theme)),
             icon=":material/my_location:")
     if st.session_state.get("dossier-scrolled") != (area_id, year, chosen_theme):
         st.session_state["dossier-scrolled"] = (area_id, year, chosen_theme)

@@ -120,7 +120,7 @@ def _theme(db, user, context, theme, theme_points: list, comments_by_question: d
             st.caption(t("dossier.theme_points", points="; ".join(
                 f"{t('gaps.severity_' + point.severity)}: {_plain(point.title_in(language))}"
                 for point in sorted_points(theme_points))))
-        answers_column, statistics_column = st.columns([3, 2])
+        answers_column, statistics_column = st.columns([1, 1])
         with statistics_column:
             panel.render_theme_indicators(db, context.area["id"], theme.indicators, context.round)
         with answers_column:
