@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 
+from tests.dossier_data import prepare_dossier_area
 from tools.apptest_helpers import logged_in_app
 from yse_core import auth
-from yse_core.comments import add_comment
 from yse_core.db import open_db
-from yse_core.discussions import add_follow_up, followup_question_id
 from yse_core.exports.content import sorted_points
 from yse_core.formatting import MISSING
 from yse_core.gaps.service import points_for_area
-from yse_core.indicators.demo import stored_standouts
 from yse_core.indicators.situation import peer_group
-from yse_core.responses import get_response_row, load_context, save_answer
-from yse_core.rounds import open_round, reference_period
+from yse_core.responses import load_context
+from yse_core.rounds import reference_period
 
 SECTIONS = ["1. Tunnusluvut", "2. Keskustelunostot", "3. Vastaukset teemoittain", "4. Kommentit", "5. Edellisen kierroksen"]
 TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error", "success")
@@ -46,33 +42,19 @@ def _texts(app) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def dossier_area(demo_db_path):
-    """A demo area with a high and a medium point, a measure without its details, a clarification request, a
-    comment, and a follow-up item agreed in the previous round that the area has answered in this one."""
-    db = open_db(demo_db_path)
-    area_id = stored_standouts(db)["interviews_late"][0]
-    respondent, reviewer = auth.get_user(db, f"demo-{area_id}"), auth.get_user(db, "demo-reviewer")
-    open_round(db, 2024, "yse-2025@1", date.today() + timedelta(days=1))
-    item = add_follow_up(db, reviewer, 2024, area_id, "Nuorten palveluihin seurantamalli", "area", "Työllisyysjohtaja",
-                         date(2025, 6, 30))
-    response_id = get_response_row(db, respondent, 2025, area_id)["id"]
-    for question_id, value in [("initial_interview_self", 5), ("youth_measures_exist", True),
-                               ("youth_measures", [{"name": "Nuorten työpaja", "target_groups": ["youth"]}]),
-                               (followup_question_id(item), "Malli otettiin käyttöön 3/2025.")]:
-        save_answer(db, respondent, response_id, question_id, value, base_version=0)
-    add_comment(db, reviewer, response_id, "Miten työpajan vaikutusta seurataan?", question_id="youth_measures",
-                needs_clarification=True)
-    add_comment(db, reviewer, response_id, "Kiitos selkeästä vastauksesta.")
-    db.close()
-    return area_id
+    return prepare_dossier_area(demo_db_path)
 
 
-def _open(demo_db_path, area_id: str, theme: str | None = None):
+def _open(demo_db_path, area_id: str, theme: str | None = None, year: int | None = None):
     app = logged_in_app(demo_db_path, "demo-reviewer")
     app.query_params["area"] = area_id
     if theme is not None:
         app.query_params["teema"] = theme
     app.switch_page("pages/area_view.py").run()
     assert not app.exception, app.exception
+    if year is not None and app.selectbox(key="view-year").value != year:
+        app.selectbox(key="view-year").set_value(year).run()
+        assert not app.exception, app.exception
     return app
 
 
@@ -87,17 +69,19 @@ def _where(texts, predicate) -> list[int]:
 
 
 def test_dossier_sections_come_in_order_with_their_content(demo_db_path, dossier_area):
-    app = _open(demo_db_path, dossier_area)
+    area_id, year, previous = dossier_area
+    app = _open(demo_db_path, area_id, year=year)
     texts = _texts(app)
     headers = [value for kind, value in texts if kind == "header"]
     assert len(headers) == len(SECTIONS) and all(h.startswith(s) for h, s in zip(headers, SECTIONS, strict=True)), headers
-    assert "(2024)" in headers[4]
+    assert f"({previous})" in headers[4]
 
     db = open_db(demo_db_path)
     reviewer = auth.get_user(db, "demo-reviewer")
-    context = load_context(db, reviewer, 2025, dossier_area)
-    peers = peer_group(db, dossier_area, reference=reference_period(db, context.round))
-    points = sorted_points(points_for_area(db, 2025, dossier_area, reviewer))
+    context = load_context(db, reviewer, year, area_id)
+    reference = reference_period(db, context.round)
+    peers = peer_group(db, area_id, reference=reference)
+    points = sorted_points(points_for_area(db, year, area_id, reviewer))
     names = {row[0]: row[1] for row in db.execute("SELECT id, name_fi FROM areas")}
     db.close()
 
@@ -107,7 +91,8 @@ def test_dossier_sections_come_in_order_with_their_content(demo_db_path, dossier
     (peer_line,) = _where(texts, lambda kind, value: kind == "caption" and value.startswith("Vertailuryhmä:"))
     assert _section_of(texts, peer_line) == 1 and peers
     assert all(names[peer] in texts[peer_line][1] for peer in peers)
-    month = _where(texts, lambda kind, value: value.startswith("Tilastokuukausi 12/2025 (kierroksen 2025 viitekuukausi)."))
+    stated = f"Tilastokuukausi {reference[5:]}/{reference[:4]} (kierroksen {year} viitekuukausi)."
+    month = _where(texts, lambda kind, value: value.startswith(stated))
     assert _section_of(texts, month[0]) == 1
 
     # 2: the points, most severe first, each with its evidence (the message quoting its figures)
@@ -141,25 +126,27 @@ def test_dossier_sections_come_in_order_with_their_content(demo_db_path, dossier
 
 
 def test_dossier_shows_no_none_anywhere(demo_db_path, dossier_area):
-    app = _open(demo_db_path, dossier_area)
+    area_id, year, _previous = dossier_area
+    app = _open(demo_db_path, area_id, year=year)
     texts = _texts(app)
     assert len(texts) > 100
     assert [value for _kind, value in texts if "None" in value or value.strip().lower() == "nan"] == []
 
 
 def test_teema_opens_the_dossier_at_that_theme(demo_db_path, dossier_area):
+    area_id, year, _previous = dossier_area
     db = open_db(demo_db_path)
-    themes = [theme for theme in load_context(db, auth.get_user(db, "demo-reviewer"), 2025, dossier_area).questionnaire.themes
+    themes = [theme for theme in load_context(db, auth.get_user(db, "demo-reviewer"), year, area_id).questionnaire.themes
               if theme.id != "previous_follow_ups"]
     db.close()
     chosen = themes[-1]
-    app = _open(demo_db_path, dossier_area, chosen.id)
+    app = _open(demo_db_path, area_id, chosen.id, year)
     (notice,) = app.info
     assert chosen.title.fi in notice.value and f"(#teema-{chosen.id})" in notice.value
     scripts = [element.proto.body for element in _elements(app.main) if element.type == "html"]
     assert any(f'"teema-{chosen.id}"' in body and "scrollIntoView" in body for body in scripts)
     assert [element.value.lstrip("● ") for element in app.subheader].count(chosen.title.fi) == 1
 
-    plain = _open(demo_db_path, dossier_area, "no_such_theme")
+    plain = _open(demo_db_path, area_id, "no_such_theme", year)
     assert len(plain.info) == 0
     assert not any("scrollIntoView" in element.proto.body for element in _elements(plain.main) if element.type == "html")
