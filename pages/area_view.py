@@ -66,9 +66,7 @@ chosen_theme = st.query_params.get("teema")
 if chosen_theme in themes:  # a heat-map cell's link: say where it opened, and go there once
     st.container(key="screen-only-jump").info(t("dossier.jump_to", theme=themes[chosen_theme].title.get(language), anchor=dossier.theme_anchor(chosen_theme)),
             icon=":material/my_location:")
-    if st.session_state.get("dossier-scrolled") != (area_id, year, chosen_theme):
-        st.session_state["dossier-scrolled"] = (area_id, year, chosen_theme)
-        dossier.scroll_to_theme(chosen_theme)
+    dossier.scroll_to_theme(area_id, chosen_theme)
 
 dossier.key_figures_section(db, context, areas)
 with st.spinner(t("dossier.loading_points")):

@@ -44,17 +44,26 @@ def print_style() -> None:
     st.html(PRINT_STYLE)
 
 
-def scroll_to_theme(theme_id: str) -> None:
-    """Scroll the page to a theme's heading once it is drawn (the heat map's cell links carry ``teema``)."""
+def scroll_to_theme(area_id: str, theme_id: str) -> None:
+    """Scroll the page to a theme's heading once it is drawn (the heat map's cell links carry ``teema``).
+
+    Sent on every run of the page; the browser scrolls once per area and theme it was opened at, so a rerun (a
+    comment sent in another theme) does not pull the reader back.
+    """
     target = json.dumps(theme_anchor(theme_id))
+    opened = json.dumps(f"{area_id}/{theme_id}")
     st.html(f"""<script>
       (function () {{
+        if (window.yseDossierScrolled === {opened}) return;
         let tries = 0;
         const timer = setInterval(function () {{
           const heading = document.getElementById({target});
-          if (heading || ++tries > 100) {{
+          if (heading || ++tries > 150) {{
             clearInterval(timer);
-            if (heading) heading.scrollIntoView({{block: "start"}});
+            if (heading) {{
+              window.yseDossierScrolled = {opened};
+              heading.scrollIntoView({{block: "start"}});
+            }}
           }}
         }}, 100);
       }})();
