@@ -119,7 +119,7 @@ def test_reviewer_asks_for_clarification_and_respondent_replies(server, page, br
     page.goto(f"{server.url}/alue?area=helsinki&teema=situational_picture")  # the heat map cell's link
     page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
     settle(page)
-    theme = page.locator('[data-testid="stExpander"]').filter(has_text="Tilannekuva ja kehityssuuntien seuranta").first
+    theme = page.locator(".st-key-dossier-theme-situational_picture")  # the theme's section of the dossier
     theme.get_by_role("textbox", name="Kommentti tai kysymys alueelle").fill("Miten tilannekuvaa seurataan kuukausittain?")
     theme.get_by_text("Pyydä tarkennusta").click()
     theme.get_by_role("button", name="Lähetä kommentti").click()

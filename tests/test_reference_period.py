@@ -8,6 +8,7 @@ from datetime import date
 
 import docx
 import openpyxl
+import pandas as pd
 import pytest
 
 from tests.statfin_files import statfin_copy
@@ -154,9 +155,11 @@ def test_briefing_shows_the_rounds_figures_and_states_the_month(db, year, month)
 
 
 def _panel(app):
-    """The theme panel's table (the one with a period column) and the captions shown."""
-    (table,) = [table.value for table in app.table if "Kausi" in table.value.columns]
-    return table, [caption.value for caption in app.caption]
+    """The theme panels' tables (those with a period column and no peer group; the dossier shows one per theme,
+    all at once) as one table, and the captions shown."""
+    tables = [table.value for table in app.table if "Kausi" in table.value.columns and "Vertailuryhmä" not in table.value.columns]
+    assert tables
+    return pd.concat(tables), [caption.value for caption in app.caption]
 
 
 def test_area_view_panel_follows_the_rounds_month_when_an_admin_changes_it(demo_db_path):

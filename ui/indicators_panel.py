@@ -53,18 +53,29 @@ def key_figures(db, area_id: str, reference: str | None = None) -> tuple[list[st
 
 
 def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[str, str], *,
-                       reference: str | None = None, round_year: int | None = None) -> None:
-    """Show the key figures table with the statistics month, the peer group and the caveats and definitions."""
+                       reference: str | None = None, round_year: int | None = None, printable: bool = False) -> None:
+    """Show the key figures table with the statistics month, the peer group and the caveats and definitions.
+
+    ``printable`` writes the peer rule and the caveats out instead of behind a tooltip and a closed expander.
+    """
     language = lang()
     month = situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
                                      round_year=round_year)
     st.caption(f"{month} {t('situation.key_figures_caption')}".strip())
     st.table(situation.key_figures_table(figures, language), hide_index=True)
     if peers:
-        st.caption(t("situation.peers_line", names=", ".join(peer_names.get(p, p) for p in peers)),
-                   help=t("situation.peers_rule", n=len(peers)))
+        names = t("situation.peers_line", names=", ".join(peer_names.get(p, p) for p in peers))
+        rule = t("situation.peers_rule", n=len(peers))
+        if printable:
+            st.caption(f"{names} {rule}")
+        else:
+            st.caption(names, help=rule)
     else:
         st.caption(t("situation.no_peers"))
+    if printable:
+        for names, caveat in situation.caveats(figures, language):
+            st.caption(f"**{names}:** {caveat}")
+        return
     with st.expander(t("situation.caveats")):
         for names, caveat in situation.caveats(figures, language):
             st.markdown(f"**{names}:** {caveat}")
@@ -114,9 +125,10 @@ def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict 
         return
     language = lang()
     reference = reference_period(db, round_row) if round_row else None
-    figures = _theme_figures(db, area_id, tuple(codes), reference)
     with st.container(border=True):
         st.markdown(f"**{t('situation.panel_heading')}**")
+        with st.spinner(t("situation.panel_loading")):  # says what is coming instead of an empty box
+            figures = _theme_figures(db, area_id, tuple(codes), reference)
         if not figures:
             st.caption(t("situation.panel_empty"))
             return
