@@ -8,7 +8,8 @@ from pathlib import Path
 from yse_core import auth
 from yse_core.comments import add_comment
 from yse_core.db import open_db
-from yse_core.discussions import add_follow_up, followup_question_id
+from yse_core.discussions import add_follow_up
+from yse_core.follow_ups import followup_question_id
 from yse_core.indicators.demo import stored_standouts
 from yse_core.responses import get_response_row, save_answer
 from yse_core.rounds import get_round, list_rounds, open_round
