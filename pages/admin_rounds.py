@@ -31,6 +31,21 @@ db = get_db()
 st.title(t("nav.admin_rounds"))
 notice = st.session_state.pop(KEY_NOTICE, (None, None))
 
+
+def apply_change(section: str, change) -> None:
+    """Run ``change()`` (it returns the confirmation text); keep the text for its section and rerun, or show the error."""
+    try:
+        st.session_state[KEY_NOTICE] = (section, change())
+        st.rerun()
+    except YseError as error:
+        show_error(error)
+
+
+def show_confirmation(section: str) -> None:
+    if notice[0] == section:
+        st.success(notice[1])
+
+
 st.subheader(t("rounds.questionnaires"))
 if st.button(t("rounds.reload_questionnaires"), key="rounds-reload"):
     try:
@@ -70,16 +85,14 @@ if rounds:
     new_period = month_col.selectbox(
         t("rounds.statistics_month"), options, index=options.index(chosen), key=f"period-month-{chosen_year}",
         format_func=lambda period: period_option(period, months[chosen_year]["default"]))
+    def save_period() -> str:
+        row = set_reference_period(db, chosen_year, new_period or None, actor=admin.username, lang=lang())
+        return t("rounds.period_reset" if not new_period else "rounds.period_saved",
+                 year=chosen_year, month=month_text(statistics_month(db, row)["period"]))
+
     if st.button(t("rounds.period_save"), key="period-save", disabled=new_period == chosen):
-        try:
-            row = set_reference_period(db, chosen_year, new_period or None, actor=admin.username, lang=lang())
-            st.session_state[KEY_NOTICE] = ("period", t("rounds.period_reset" if not new_period else "rounds.period_saved",
-                                                        year=chosen_year, month=month_text(statistics_month(db, row)["period"])))
-            st.rerun()
-        except YseError as error:
-            show_error(error)
-    if notice[0] == "period":
-        st.success(notice[1])
+        apply_change("period", save_period)
+    show_confirmation("period")
 
     st.markdown(f"**{t('slides.texts_heading')}**")
     st.caption(t("slides.texts_help"))
@@ -92,17 +105,14 @@ if rounds:
         bodies = {kind: st.text_area(t(f"slides.kind_{kind}"), stored.get(kind, {}).get(text_lang, ""),
                                      height=90 if kind == "source" else 200, key=f"texts-{text_year}-{text_lang}-{kind}")
                   for kind in KINDS}
+        def save_texts() -> str:
+            for kind, body in bodies.items():
+                set_round_text(db, admin, text_year, kind, text_lang, body)
+            return t("slides.texts_saved", year=text_year, language=LANGUAGE_NAMES[text_lang])
+
         if st.form_submit_button(t("slides.texts_save")):
-            try:
-                for kind, body in bodies.items():
-                    set_round_text(db, admin, text_year, kind, text_lang, body)
-                st.session_state[KEY_NOTICE] = ("texts", t("slides.texts_saved", year=text_year,
-                                                            language=LANGUAGE_NAMES[text_lang]))
-                st.rerun()
-            except YseError as error:
-                show_error(error)
-    if notice[0] == "texts":
-        st.success(notice[1])
+            apply_change("texts", save_texts)
+    show_confirmation("texts")
 
 st.markdown(f"**{t('rounds.open_heading')}**")
 year = st.number_input(t("rounds.year"), min_value=2025, max_value=2100,
@@ -112,17 +122,17 @@ deadline = st.date_input(t("rounds.deadline"), value=dt.date.today() + dt.timede
 open_default = default_reference_period(db, deadline.isoformat())
 period = st.selectbox(t("rounds.statistics_month"), [DEFAULT_MONTH, *available], key="open-period",
                       format_func=lambda period: period_option(period, open_default))
+
+
+def open_new_round() -> str:
+    row = open_round(db, int(year), key, deadline, reference_period=period or None, actor=admin.username, lang=lang())
+    return " ".join([t("rounds.opened", year=row["year"]),
+                     t("rounds.opened_month", month=month_label(statistics_month(db, row)))])
+
+
 if st.button(t("rounds.open"), key="open-round", type="primary"):
-    try:
-        row = open_round(db, int(year), key, deadline, reference_period=period or None, actor=admin.username,
-                         lang=lang())
-        st.session_state[KEY_NOTICE] = ("open", " ".join([
-            t("rounds.opened", year=row["year"]), t("rounds.opened_month", month=month_label(statistics_month(db, row)))]))
-        st.rerun()
-    except YseError as error:
-        show_error(error)
-if notice[0] == "open":
-    st.success(notice[1])
+    apply_change("open", open_new_round)
+show_confirmation("open")
 
 st.subheader(t("discussion.compare_heading"))
 keys = [q["key"] for q in questionnaires]

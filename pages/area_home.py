@@ -7,24 +7,17 @@ import streamlit as st
 from ui.comments_view import render_threads
 from ui.gaps_view import render_points
 from ui.questionnaire_form import KEY_THEME
-from ui.session import area_name, get_db, require_role, t
+from ui.session import area_name, respondent_round, t
 from ui.session import lang as current_lang
 from yse_core.area_registry import area_municipalities
 from yse_core.auth import area_contacts
 from yse_core.comments import threads as comment_threads
 from yse_core.formatting import local_time
 from yse_core.gaps.service import points_for_area
-from yse_core.responses import load_context, progress
-from yse_core.rounds import current_round
+from yse_core.responses import progress
 
-user = require_role("respondent")
-db = get_db()
+user, db, round_row, context = respondent_round()
 language = current_lang()
-round_row = current_round(db)
-if round_row is None:
-    st.info(t("home.no_round"))
-    st.stop()
-context = load_context(db, user, round_row["year"], user.area_id)
 area = context.area
 
 st.title(area_name(area))

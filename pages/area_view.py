@@ -9,7 +9,7 @@ import streamlit as st
 from ui import dossier
 from ui.comments_view import group_by_question
 from ui.gaps_view import context_points
-from ui.session import area_name, get_db, require_role, show_error, t
+from ui.session import area_name, reviewer_rounds, show_error, t
 from ui.session import lang as current_lang
 from yse_core.area_registry import list_areas
 from yse_core.comments import threads as comment_threads
@@ -17,15 +17,10 @@ from yse_core.errors import YseError
 from yse_core.formatting import local_time
 from yse_core.indicators.situation import period_caption
 from yse_core.responses import load_context, progress, reopen
-from yse_core.rounds import list_rounds, reference_period
+from yse_core.rounds import reference_period
 
-user = require_role("reviewer", "admin")
-db = get_db()
+user, db, rounds = reviewer_rounds()
 language = current_lang()
-rounds = list_rounds(db)
-if not rounds:
-    st.info(t("home.no_round"))
-    st.stop()
 areas = {a["id"]: a for a in list_areas(db)}
 area_ids = list(areas)
 requested = st.query_params.get("area")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.questionnaire_form import format_value
-from ui.session import area_name, get_db, require_role, t
+from ui.session import area_name, reviewer_rounds, t
 from ui.session import lang as current_lang
 from yse_core.compare import (
     answers_across_areas,
@@ -16,16 +16,9 @@ from yse_core.compare import (
     search_text,
 )
 from yse_core.questionnaire import MEASURE_FIELDS
-from yse_core.rounds import list_rounds
 
-user = require_role("reviewer", "admin")
-db = get_db()
+user, db, rounds = reviewer_rounds("nav.compare")
 language = current_lang()
-st.title(t("nav.compare"))
-rounds = list_rounds(db)
-if not rounds:
-    st.info(t("home.no_round"))
-    st.stop()
 year_col, question_col = st.columns([1, 4])
 year = year_col.selectbox(t("rounds.year"), [r["year"] for r in rounds], key="compare-year")
 questions = dict((q.id, q) for _, q in round_questions(db, year))

@@ -4,24 +4,16 @@ import re
 
 import streamlit as st
 
-from ui.session import area_name, get_db, require_role, show_error, t
+from ui.session import area_name, respondent_round, show_error, t
 from ui.session import lang as current_lang
 from yse_core.errors import YseError
 from yse_core.offline import XLSX_MIME, TemplateError, apply_template, preview_changes, read_template, template_xlsx
-from yse_core.responses import load_context
-from yse_core.rounds import current_round
 
 KEY_UPLOAD_GENERATION = "offline_upload_generation"  # bumped after applying, to empty the uploader
 KEY_APPLIED = "offline_applied"  # how many answers the last apply changed, shown once
 
-user = require_role("respondent")
-db = get_db()
-round_row = current_round(db)
-if round_row is None:
-    st.info(t("offline.no_round"))
-    st.stop()
+user, db, round_row, context = respondent_round("offline.no_round")
 year, area_id, language = round_row["year"], user.area_id, current_lang()
-context = load_context(db, user, year, area_id)
 
 st.title(t("nav.offline"))
 st.caption(t("offline.header", area=area_name(context.area), year=year, deadline=round_row["deadline"]))

@@ -21,22 +21,15 @@ from ui.questionnaire_form import (
     render_question,
     visible_questions,
 )
-from ui.session import area_name, get_db, require_role, show_error, t
+from ui.session import area_name, respondent_round, show_error, t
 from ui.session import lang as current_lang
 from yse_core.comments import threads as comment_threads
 from yse_core.errors import YseError
-from yse_core.responses import SubmitIncomplete, load_context, progress, submit, theme_saved_at
-from yse_core.rounds import current_round
+from yse_core.responses import SubmitIncomplete, progress, submit, theme_saved_at
 
 KEY_THEME_SHOWN = "yse_theme_shown"  # a plain copy of the sidebar radio's value (KEY_THEME)
 
-user = require_role("respondent")
-db = get_db()
-round_row = current_round(db)
-if round_row is None:
-    st.info(t("home.no_round"))
-    st.stop()
-context = load_context(db, user, round_row["year"], user.area_id)
+user, db, round_row, context = respondent_round()
 questionnaire, language = context.questionnaire, current_lang()
 themes = {theme.id: theme for theme in questionnaire.themes}
 # The page's theme lives in a plain key (KEY_THEME_SHOWN); the sidebar radio (KEY_THEME) is only how the user

@@ -5,22 +5,16 @@ import streamlit as st
 
 from ui.gaps_view import SEVERITY_MARK, round_points
 from ui.heatmap_view import heatmap_frame, heatmap_html, theme_label
-from ui.session import area_name, get_db, require_role, t
+from ui.session import area_name, reviewer_rounds, t
 from ui.session import lang as current_lang
 from yse_core.formatting import local_time
 from yse_core.gaps.heatmap import area_summary, heat_grid
 from yse_core.indicators.situation import period_caption
 from yse_core.responses import round_overview
-from yse_core.rounds import get_questionnaire, list_rounds, reference_period
+from yse_core.rounds import get_questionnaire, reference_period
 
-user = require_role("reviewer", "admin")
-db = get_db()
+user, db, rounds = reviewer_rounds("nav.round_overview")
 language = current_lang()
-st.title(t("nav.round_overview"))
-rounds = list_rounds(db)
-if not rounds:
-    st.info(t("home.no_round"))
-    st.stop()
 year_col, own_col, region_col, severity_col = st.columns([1, 1, 2, 1])
 year = year_col.selectbox(t("rounds.year"), [r["year"] for r in rounds], key="overview-year")
 own_only = own_col.toggle(t("overview.own_only"), value=user.is_reviewer, key="overview-own")

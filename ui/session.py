@@ -6,6 +6,7 @@ import math
 import os
 from pathlib import Path
 
+import sqlite_utils
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
@@ -14,6 +15,8 @@ from yse_core import auth
 from yse_core import db as yse_db
 from yse_core.errors import ConfigError, YseError
 from yse_core.i18n import t as translate
+from yse_core.responses import ResponseContext, load_context
+from yse_core.rounds import current_round, list_rounds
 
 # Session-state keys, defined once.
 KEY_DB = "yse_db"
@@ -107,6 +110,36 @@ def require_role(*roles: str) -> auth.User:
         st.error(t("error.no_access"))
         st.stop()
     return user
+
+
+def respondent_round(no_round_key: str = "home.no_round") -> tuple[auth.User, sqlite_utils.Database, dict, ResponseContext]:
+    """The respondent pages' start: the user (role checked), the database, the open round and the area's context.
+
+    Stops the page with ``no_round_key``'s text when no round is open.
+    """
+    user = require_role("respondent")
+    db = get_db()
+    round_row = current_round(db)
+    if round_row is None:
+        st.info(t(no_round_key))
+        st.stop()
+    return user, db, round_row, load_context(db, user, round_row["year"], user.area_id)
+
+
+def reviewer_rounds(title_key: str | None = None) -> tuple[auth.User, sqlite_utils.Database, list[dict]]:
+    """The reviewer pages' start: the user (reviewer or admin), the database and the rounds, newest first.
+
+    Shows the page's title (``title_key``) when given; stops the page with a notice when there is no round yet.
+    """
+    user = require_role("reviewer", "admin")
+    db = get_db()
+    if title_key:
+        st.title(t(title_key))
+    rounds = list_rounds(db)
+    if not rounds:
+        st.info(t("home.no_round"))
+        st.stop()
+    return user, db, rounds
 
 
 def show_error(error: YseError) -> None:

@@ -45,12 +45,8 @@ def _checked(db: sqlite_utils.Database, admin: User, area_id: str, username: str
 def assign_contact(db: sqlite_utils.Database, admin: User, area_id: str, username: str) -> bool:
     """Make a reviewer a contact person of an area; False when they already were. Admins only, audited."""
     _checked(db, admin, area_id, username)
-    with transaction(db):
-        added = db.execute("INSERT OR IGNORE INTO reviewer_areas(username, area_id) VALUES (?, ?)",
-                           [username, area_id]).rowcount
-        if added:
-            audit.record(db, admin.username, "contact_assigned", area_id, reviewer=username)
-    return bool(added)
+    return _change(db, admin, area_id, username, "INSERT OR IGNORE INTO reviewer_areas(username, area_id) VALUES (?, ?)",
+                   "contact_assigned")
 
 
 def unassign_contact(db: sqlite_utils.Database, admin: User, area_id: str, username: str) -> bool:
@@ -58,12 +54,17 @@ def unassign_contact(db: sqlite_utils.Database, admin: User, area_id: str, usern
     admin.require_role("admin")
     get_area(db, area_id)
     get_user(db, username)
+    return _change(db, admin, area_id, username, "DELETE FROM reviewer_areas WHERE username = ? AND area_id = ?",
+                   "contact_unassigned")
+
+
+def _change(db: sqlite_utils.Database, admin: User, area_id: str, username: str, sql: str, action: str) -> bool:
+    """Run ``sql`` (parameters: username, area id); audit ``action`` when it changed a row, and say whether it did."""
     with transaction(db):
-        removed = db.execute("DELETE FROM reviewer_areas WHERE username = ? AND area_id = ?",
-                             [username, area_id]).rowcount
-        if removed:
-            audit.record(db, admin.username, "contact_unassigned", area_id, reviewer=username)
-    return bool(removed)
+        changed = db.execute(sql, [username, area_id]).rowcount
+        if changed:
+            audit.record(db, admin.username, action, area_id, reviewer=username)
+    return bool(changed)
 
 
 def set_area_contacts(db: sqlite_utils.Database, admin: User, area_id: str, usernames: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""One file per area of a round in one .zip: the briefing packs and the discussion slides share this."""
+"""One area's export file, or one file per area of a round in one .zip: the briefing packs and the slides share this."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ import sqlite_utils
 from yse_core import audit
 from yse_core.auth import User
 from yse_core.errors import NotFound
+
+
+def area_export(
+    db: sqlite_utils.Database, user: User, round_year: int, area_id: str, lang: str, *,
+    build: Callable[[], bytes], action: str,
+) -> bytes:
+    """Return ``build()`` for one area of a round (respondents only their own area), audited as ``action``."""
+    user.require_area(area_id)
+    data = build()
+    audit.record(db, user.username, action, f"{round_year}/{area_id}", lang=lang, bytes=len(data))
+    return data
 
 
 def round_zip(

@@ -12,7 +12,7 @@ from datetime import date
 import sqlite_utils
 from docx.shared import Cm, Pt
 
-from yse_core import audit, formatting
+from yse_core import formatting
 from yse_core.auth import User, area_contacts
 from yse_core.comments import threads
 from yse_core.db import is_demo
@@ -26,7 +26,7 @@ from yse_core.responses import ResponseContext, load_context, progress
 from yse_core.rounds import reference_period
 
 from . import word
-from .archive import round_zip
+from .archive import area_export, round_zip
 from .content import (
     CHART_INDICATORS,
     IndicatorRow,
@@ -62,10 +62,8 @@ def briefing_docx(
     ``points`` are the area's discussion points (objects with ``severity``, ``theme``, ``title_in(lang)`` and
     ``message(lang)``); when None they come from the gaps engine.
     """
-    user.require_area(area_id)
-    data = _briefing(db, user, round_year, area_id, lang, points)
-    audit.record(db, user.username, "export_briefing", f"{round_year}/{area_id}", lang=lang, bytes=len(data))
-    return data
+    return area_export(db, user, round_year, area_id, lang, action="export_briefing",
+                       build=lambda: _briefing(db, user, round_year, area_id, lang, points))
 
 
 def briefing_zip(db: sqlite_utils.Database, user: User, round_year: int, lang: str = "fi") -> bytes:

@@ -22,7 +22,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from yse_core import audit, formatting
+from yse_core import formatting
 from yse_core.auth import User, area_contacts
 from yse_core.db import is_demo
 from yse_core.gaps.models import MISSING_DATA
@@ -33,7 +33,7 @@ from yse_core.round_texts import points as text_points
 from yse_core.round_texts import round_texts, text_in
 from yse_core.rounds import reference_period
 
-from .archive import round_zip
+from .archive import area_export, round_zip
 from .briefing import follow_up_cells, trend_chart_png
 from .content import (
     CHART_INDICATORS,
@@ -80,10 +80,8 @@ def slides_pptx(
 
     ``points`` are the area's discussion points (as for ``briefing_docx``); when None they come from the gaps engine.
     """
-    user.require_area(area_id)
-    data = _slides(db, user, round_year, area_id, lang, points)
-    audit.record(db, user.username, "export_slides", f"{round_year}/{area_id}", lang=lang, bytes=len(data))
-    return data
+    return area_export(db, user, round_year, area_id, lang, action="export_slides",
+                       build=lambda: _slides(db, user, round_year, area_id, lang, points))
 
 
 def slides_zip(db: sqlite_utils.Database, user: User, round_year: int, lang: str = "fi") -> bytes:
