@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from yse_core.follow_ups import FOLLOW_UP_THEME_ID, followup_question_id
 from yse_core.exports.content import follow_up_items, owner_text, previous_round_year, sorted_points, status_label
+from yse_core.follow_ups import FOLLOW_UP_THEME_ID, followup_question_id
 from yse_core.formatting import MISSING, answer_text, blank, local_date, local_time, measure_field_text
 from yse_core.questionnaire.models import MEASURE_FIELDS
 from yse_core.rounds import reference_period
