@@ -242,10 +242,18 @@ def test_heatmap_cell_by_keyboard_opens_the_area_at_the_theme(answered_server, p
     assert landed["area"] == [area_id] and landed["teema"] == [theme_id]
     page.get_by_role("heading", name=area).wait_for(timeout=30_000)
     settle(page)
-    # The area view opens that theme: its section shows the theme's discussion points.
-    opened = page.locator('[data-testid="stExpander"] details[open]').filter(has_text=theme.title.fi)
-    opened.first.wait_for()
-    assert opened.first.get_by_text("Keskustelunostot").first.is_visible()
+    # The area view (a dossier) says where it opened and scrolls to that theme's section in the answers.
+    page.get_by_text(f"Avattu teemaan {theme.title.fi}").first.wait_for(timeout=30_000)
+    heading = page.locator(f"#teema-{theme_id}")
+    heading.wait_for(timeout=30_000)
+    section = page.locator(f".st-key-dossier-theme-{theme_id}")
+    assert theme.title.fi in section.inner_text()
+    in_view = "el => { const box = el.getBoundingClientRect(); return box.top >= 0 && box.top < window.innerHeight; }"
+    for _ in range(50):  # the page scrolls once the heading is drawn
+        if heading.evaluate(in_view):
+            break
+        page.wait_for_timeout(200)
+    assert heading.evaluate(in_view), "the dossier did not scroll to the theme"
 
 
 def test_every_shipped_theme_has_short_labels_and_cell_names_in_three_languages():

@@ -223,8 +223,9 @@ def test_a_real_import_removes_demo_values_and_demo_is_refused_over_real_values(
     assert db.execute("SELECT COUNT(*) FROM indicator_values WHERE is_demo = 1").fetchone()[0] == 0
     assert value(db, "helsinki", "TYOTTOMATLOPUSSA_YOY") is None  # never a change on a demo base
     assert demo.stored_standouts(db) == {}
-    with pytest.raises(IndicatorImportError, match="real statistics"):
+    with pytest.raises(IndicatorImportError, match="oikeita tilastoarvoja") as refused:
         load_demo(db)
+    assert "real statistics" in refused.value.message("en")
 
 
 
