@@ -44,6 +44,23 @@ PAGES = {
         ("pages/admin_audit.py", "nav.admin_audit", ":material/history:", "loki"),
     ],
 }
+# The statements a public service publishes: every role and the login screen reach them, linked in the sidebar.
+STATEMENT_PAGES = [
+    ("pages/statement_accessibility.py", "nav.accessibility", ":material/accessibility_new:", "saavutettavuus"),
+    ("pages/statement_privacy.py", "nav.privacy", ":material/shield_person:", "tietosuoja"),
+]
+
+
+def statement_pages() -> list:
+    """Return the statement pages, hidden from the menu (the sidebar links them)."""
+    return [st.Page(script, title=t(title_key), icon=icon, url_path=url_path, visibility="hidden")
+            for script, title_key, icon, url_path in STATEMENT_PAGES]
+
+
+def statement_links(pages: list) -> None:
+    """Link the statements at the bottom of the sidebar, on every page."""
+    for page in pages:
+        st.sidebar.page_link(page, label=page.title, icon=page.icon)
 
 
 def language_switch(db, user, where) -> None:
@@ -84,8 +101,12 @@ if user is None:
     login_pages = [st.Page("pages/login.py", title=t("login.heading"), url_path="kirjaudu", default=True)] + [
         st.Page("pages/login.py", title=t(title_key), url_path=url_path, visibility="hidden") for url_path, title_key in sorted(titles.items())
     ]
-    st.navigation(login_pages, position="hidden").run()
-    login_view(db, authenticator, credentials)
+    statements = statement_pages()
+    current = st.navigation(login_pages + statements, position="hidden")
+    current.run()
+    if current.url_path not in {url_path for *_, url_path in STATEMENT_PAGES}:
+        login_view(db, authenticator, credentials)
+    statement_links(statements)
 else:
     language_switch(db, user, sidebar)
     sidebar.caption(t("nav.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
@@ -96,4 +117,6 @@ else:
         st.Page(script, title=t(title_key), icon=icon, url_path=url_path, default=index == 0)
         for index, (script, title_key, icon, url_path) in enumerate(PAGES[user.role])
     ]
-    st.navigation(pages).run()
+    statements = statement_pages()
+    st.navigation(pages + statements).run()
+    statement_links(statements)

@@ -11,6 +11,7 @@ from ui.session import get_db, lang, require_role, show_error, t
 from yse_core.errors import YseError
 from yse_core.i18n import LANGUAGE_NAMES, LANGUAGES
 from yse_core.questionnaire import compare_versions
+from yse_core.retention import remove_old_rounds, rounds_past
 from yse_core.round_texts import KINDS, round_texts, set_round_text
 from yse_core.rounds import (
     default_reference_period,
@@ -23,6 +24,7 @@ from yse_core.rounds import (
     statistics_month,
     statistics_months,
 )
+from yse_core.statements import retention_years
 
 KEY_NOTICE = "rounds_notice"  # (section, text): the last change's confirmation, shown once by its button
 
@@ -152,3 +154,27 @@ else:
             st.markdown(f"**{t(f'discussion.compare_{kind}')}** ({len(question_ids)})")
             rows = [[qid, old_texts.get(qid, ""), new_texts.get(qid, "")] for qid in question_ids]
             st.dataframe(pd.DataFrame(rows, columns=["id", old_key, new_key]), hide_index=True, width="stretch")
+
+st.subheader(t("retention.heading"))
+retention = retention_years(db)
+past = rounds_past(db, retention) if retention else []
+still_open = [str(row["year"]) for row in past if row["state"] == "open"]
+if retention is None:
+    st.info(t("retention.unset"))
+else:
+    st.markdown(t("retention.explain", years=retention))
+    if not past:
+        st.caption(t("retention.none_due"))
+    elif still_open:
+        st.warning(t("retention.error.open_round", years=", ".join(still_open)))
+    else:
+        for planned in remove_old_rounds(db, admin, retention, ".", dry_run=True):
+            st.markdown("- " + t("retention.due", year=planned.year, answers=planned.rows["answers"],
+                                   comments=planned.rows["comments"], follow_ups=planned.rows["follow_ups"]))
+        folder = st.text_input(t("retention.folder"), key="retention-folder")
+        confirmed = st.checkbox(t("retention.confirm"), key="retention-confirm")
+        if st.button(t("retention.remove"), key="retention-remove", disabled=not (confirmed and folder.strip())):
+            apply_change("retention", lambda: " ".join(
+                t("retention.removed", year=removed.year, files=", ".join(removed.files))
+                for removed in remove_old_rounds(db, admin, retention, folder.strip())))
+show_confirmation("retention")

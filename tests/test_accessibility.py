@@ -35,17 +35,23 @@ EXCLUDE = [
 ROLES = {"demo-helsinki": "respondent", "demo-reviewer": "reviewer", "demo-admin": "admin"}
 
 
-def _portal_pages() -> dict[str, list[str]]:
-    """The url paths of each role's pages, read from app.py's PAGES so a new page is checked automatically."""
+def _app_constant(name: str):
+    """A constant of app.py (PAGES, STATEMENT_PAGES), read with ast so a new page is checked automatically."""
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(target, ast.Name) and target.id == "PAGES" for target in node.targets):
-            pages = ast.literal_eval(node.value)
-            return {role: [entry[3] for entry in entries] for role, entries in pages.items()}
-    raise AssertionError("PAGES not found in app.py")
+        if isinstance(node, ast.Assign) and any(isinstance(target, ast.Name) and target.id == name for target in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{name} not found in app.py")
+
+
+def _portal_pages() -> dict[str, list[str]]:
+    """The url paths of each role's pages, read from app.py's PAGES."""
+    return {role: [entry[3] for entry in entries] for role, entries in _app_constant("PAGES").items()}
 
 
 PORTAL_PAGES = _portal_pages()
+# The accessibility statement and the privacy notice: open to everyone, logged in or not.
+STATEMENT_PATHS = [entry[3] for entry in _app_constant("STATEMENT_PAGES")]
 
 # Known serious/critical violations in the portal's own content, listed per page (username, url path; "" is the
 # role's default page at "/"). A known violation is (axe rule id, kind of element); anything else on the page still
@@ -72,6 +78,8 @@ def _cases():
             known = (username, path) in KNOWN_ISSUES
             marks = [pytest.mark.xfail(strict=True, raises=KnownA11yViolation, reason=CAPTION_REASON)] if known else []
             cases.append(pytest.param(username, path, id=f"{username}-{url_path}", marks=marks))
+    for username in ("logged-out", "demo-admin"):  # the admin also sees the form that edits them
+        cases += [pytest.param(username, path, id=f"{username}-{path}") for path in STATEMENT_PATHS]
     return cases
 
 
@@ -155,6 +163,9 @@ def _open_page(page, base_url: str, path: str, logged_in: bool) -> None:
     page.goto(f"{base_url}/{path}")
     if logged_in:
         page.get_by_role("button", name="Kirjaudu ulos").wait_for()
+    elif path in STATEMENT_PATHS:  # the statement itself, not the login form
+        title = {"saavutettavuus": "Saavutettavuusseloste", "tietosuoja": "Tietosuojaseloste"}[path]
+        page.get_by_role("heading", name=title, exact=True).wait_for()
     else:
         page.get_by_label("Käyttäjätunnus").wait_for()
     page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] h2').first.wait_for()

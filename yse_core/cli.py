@@ -130,6 +130,20 @@ def cmd_rounds(args) -> str:
     if args.rounds_command == "set-period":
         row = set_reference_period(db, args.year, None if args.default else args.period, actor="cli")
         return f"Kierros {row['year']}: {_statistics_month_text(db, row)}"
+    if args.rounds_command == "purge":
+        from .retention import remove_old_rounds
+        from .statements import retention_years
+
+        years = args.older_than or retention_years(db)
+        if not years:
+            raise YseError("retention.error.no_years")
+        removed = remove_old_rounds(db, CLI_USER, years, args.export_dir or ".", dry_run=args.dry_run)
+        if not removed:
+            return t("retention.none_due", "fi")
+        if args.dry_run:
+            return "\n".join(t("retention.would_remove", "fi", year=str(r.year),
+                                rows=", ".join(f"{table} {count}" for table, count in r.rows.items())) for r in removed)
+        return "\n".join(t("retention.removed", "fi", year=str(r.year), files=", ".join(r.files)) for r in removed)
     raise YseError("cli.error.unknown_command", command="rounds")
 
 
@@ -306,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     period_choice = set_period.add_mutually_exclusive_group(required=True)
     period_choice.add_argument("--period", help="YYYY-MM")
     period_choice.add_argument("--default", action="store_true", help="palauta oletus: viimeisin ennen määräaikaa")
+    purge = rounds_sub.add_parser("purge", help="vie ja poista suljetut kierrokset, jotka ovat säilytysajan ulkopuolella")
+    purge.add_argument("--older-than", type=int, help="säilytysaika vuosina (oletus: tietosuojaselosteen asetus)")
+    purge_target = purge.add_mutually_exclusive_group(required=True)
+    purge_target.add_argument("--export-dir", help="kansio, johon kierrokset viedään ennen poistoa")
+    purge_target.add_argument("--dry-run", action="store_true", help="näytä, mitä poistettaisiin")
     rounds.set_defaults(func=cmd_rounds)
 
     answers = sub.add_parser("answers", help="vastausten vienti ja tuonti JSONina")
