@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tools.apptest_helpers import logged_in_app, titles
-from yse_core import auth, comments, compare, discussions, exports, offline, responses
+from yse_core import auth, comments, compare, discussions, exports, offline, responses, retention, statements
 from yse_core.errors import PermissionDenied, YseError
 from yse_core.gaps import service as gaps_service
 from yse_core.i18n import t as translate
@@ -40,17 +40,28 @@ def _pages_from_app() -> dict[str, list[str]]:
     raise AssertionError("PAGES not found in app.py")
 
 
+def _statement_scripts() -> list[str]:
+    """The statements' page scripts (app.py's STATEMENT_PAGES): open to every role and to the logged out."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(target, ast.Name) and target.id == "STATEMENT_PAGES" for target in node.targets):
+            return [entry[0] for entry in ast.literal_eval(node.value)]
+    raise AssertionError("STATEMENT_PAGES not found in app.py")
+
+
 PAGES = _pages_from_app()
 ALL_SCRIPTS = sorted({script for scripts in PAGES.values() for script in scripts})
+STATEMENT_SCRIPTS = _statement_scripts()
 
 
 def test_pages_table_covers_every_role_and_page_file():
     assert set(PAGES) == set(auth.ROLES) == set(USERS)
     for script in ALL_SCRIPTS:
         assert (ROOT / script).is_file(), script
-    # Every page file except the login form belongs to at least one role.
+    # Every page file except the login form belongs to at least one role, or is a statement that every role sees.
     on_disk = {f"pages/{path.name}" for path in (ROOT / "pages").glob("*.py")} - {"pages/login.py"}
-    assert on_disk == set(ALL_SCRIPTS)
+    assert on_disk == set(ALL_SCRIPTS) | set(STATEMENT_SCRIPTS)
+    assert not set(ALL_SCRIPTS) & set(STATEMENT_SCRIPTS)
 
 
 # --- (a) pages × roles --------------------------------------------------------------------------
@@ -103,6 +114,7 @@ NOBODY = frozenset()
 OWN_RESPONDENT = {"respondent": frozenset({"own"}), "reviewer": NOBODY, "admin": NOBODY}  # edit answers
 AREA_READERS = {"respondent": frozenset({"own"}), "reviewer": BOTH, "admin": BOTH}  # read / reply / status
 TEM = {"respondent": NOBODY, "reviewer": BOTH, "admin": BOTH}  # comment, reopen, record, export all
+ADMIN = {"respondent": NOBODY, "reviewer": NOBODY, "admin": BOTH}  # the statements' details, removing old rounds
 
 
 def _response_id(db, area_id: str) -> int:
@@ -208,6 +220,12 @@ OPERATIONS = {
         None,
         lambda db, user, area, _: compare.answers_across_areas(db, user, YEAR, QUESTION),
         False,
+    ),
+    "statements.set_statement_settings": (
+        ADMIN, None, lambda db, user, area, _: statements.set_statement_settings(db, user, {"controller": "TEM"}), False,
+    ),
+    "retention.remove_old_rounds": (
+        ADMIN, None, lambda db, user, area, _: retention.remove_old_rounds(db, user, 5, ".", dry_run=True), False,
     ),
     "gaps.service.points_for_area": (
         AREA_READERS,
