@@ -103,6 +103,7 @@ if user is None:
     ]
     statements = statement_pages()
     current = st.navigation(login_pages + statements, position="hidden")
+    session.keep_deep_link(current, login_pages + statements)
     current.run()
     if current.url_path not in {url_path for *_, url_path in STATEMENT_PAGES}:
         login_view(db, authenticator, credentials)
@@ -118,5 +119,7 @@ else:
         for index, (script, title_key, icon, url_path) in enumerate(PAGES[user.role])
     ]
     statements = statement_pages()
-    st.navigation(pages + statements).run()
+    current = st.navigation(pages + statements)
+    session.keep_deep_link(current, pages + statements)
+    current.run()
     statement_links(statements)

@@ -346,3 +346,15 @@ def test_control_a_fresh_token_of_ours_has_its_username():
     cookie = lib.LoginCookie("test_cookie", COOKIE_KEY, 2.0)
     token = lib.login_token(cookie, "tester", datetime.now(UTC) + timedelta(minutes=5))
     assert lib.login_token_username(cookie, token, now=time.time()) == "tester"
+
+
+def test_browser_url_is_the_address_the_frontend_reported(tmp_path):
+    """``browser_url`` reads the raw "url" the frontend sends with each run (ContextInfo has the field)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    assert "url" in BackMsg().rerun_script.context_info.DESCRIPTOR.fields_by_name
+    script = tmp_path / "app.py"
+    script.write_text("import streamlit as st\nfrom ui.library_internals import browser_url\nst.write(repr(browser_url()))\n")
+    app = AppTest.from_file(str(script)).run()
+    assert not app.exception, app.exception
+    assert app.markdown[0].value == "None"  # AppTest sends no browser context: nothing made up

@@ -63,6 +63,28 @@ def leave_pages_directory_mode() -> bool:
     return False
 
 
+def browser_url() -> str | None:
+    """Return the address the browser showed when it asked for this run, as its frontend reported it.
+
+    ``st.context.url`` rewrites the page part of the address to the page Streamlit resolved; this is the raw
+    value before that. Relies on ``streamlit.runtime.context._context_info_field("url")`` (streamlit 1.67.0).
+    """
+    from streamlit.runtime.context import _context_info_field
+
+    return _context_info_field("url")
+
+
+def say_page_not_found() -> None:
+    """Show Streamlit's own "Page not found" notice, as ``st.navigation`` does for an address it does not know.
+
+    Relies on ``streamlit.commands.navigation.send_page_not_found`` (streamlit 1.67.0).
+    """
+    from streamlit.commands.navigation import send_page_not_found
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    send_page_not_found(get_script_run_ctx())
+
+
 # --- streamlit-authenticator: its session-state keys ----------------------------------------------------
 
 # Keys streamlit-authenticator 0.4.2 keeps in st.session_state (models/authentication_model.py).

@@ -23,6 +23,7 @@ KEY_DB = "yse_db"
 KEY_DB_PATH = "yse_db_path"
 KEY_LANG = "yse_lang"
 KEY_USER = "yse_user"
+KEY_LANDED = "yse_landed"  # set at the session's first st.navigation (see keep_deep_link)
 
 DEMO_COOKIE_KEY = "yse-demo-cookie-key-not-secret-demo-only"
 COOKIE_NAME = "yse_auth"
@@ -150,3 +151,32 @@ def show_error(error: YseError) -> None:
 def area_name(area: dict) -> str:
     """Return the area's name in the current language (Swedish name for sv)."""
     return area.get("name_sv") if lang() == "sv" and area.get("name_sv") else area["name_fi"]
+
+
+def keep_deep_link(current, pages: list) -> None:
+    """At the session's first navigation, open the page the browser's address names if Streamlit fell back.
+
+    A session's very first run can be interrupted before it reaches ``st.navigation`` (a component reporting
+    in while the first run still imports and opens the database, most often on the first session after a
+    start). The rerun then asks for the main script's page, which is no page of the navigation, and Streamlit
+    falls back to the default page: ``/kysely?teema=x`` silently became ``/?teema=x``. Once per session, when
+    the resolved page is not the one the address names and that page is in ``pages``, switch to it with the
+    address's query parameters; when the address names no page, say so as Streamlit does in any other session.
+    Later runs are left alone, so following a link to the first page still works.
+    """
+    from urllib.parse import urlsplit
+
+    from ui.library_internals import browser_url, say_page_not_found
+
+    if st.session_state.get(KEY_LANDED):
+        return
+    st.session_state[KEY_LANDED] = True
+    url = browser_url()
+    wanted = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if url else ""
+    if not wanted or wanted == current.url_path:
+        return
+    target = next((page for page in pages if page.url_path == wanted), None)
+    if target is not None:
+        st.switch_page(target, query_params=st.query_params.to_dict())
+    if not current.url_path:  # Streamlit fell back to the default page without a word
+        say_page_not_found()
