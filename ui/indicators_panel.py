@@ -41,7 +41,8 @@ def _ranking(db, code: str) -> tuple[list[dict], float | None]:
 
 
 def _data_table(frame) -> None:
-    """Show a chart's table alternative, numbers in the reader's locale (12 345,6 in Finnish)."""
+    """Show a chart's table alternative, numbers in the reader's locale (12 345,6 in Finnish), a dash for a missing one."""
+    frame = formatting.table_cells(frame, lang())
     localized = {column: st.column_config.NumberColumn(format="localized") for column in frame.columns
                  if frame[column].dtype.kind in "if"}
     st.dataframe(frame, hide_index=True, column_config=localized)
@@ -62,7 +63,7 @@ def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[s
     month = situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
                                      round_year=round_year)
     st.caption(f"{month} {t('situation.key_figures_caption')}".strip())
-    st.table(situation.key_figures_table(figures, language), hide_index=True)
+    st.table(formatting.table_cells(situation.key_figures_table(figures, language)), hide_index=True)
     if peers:
         names = t("situation.peers_line", names=", ".join(peer_names.get(p, p) for p in peers))
         rule = t("situation.peers_rule", n=len(peers))
@@ -132,7 +133,7 @@ def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict 
         if not figures:
             st.caption(t("situation.panel_empty"))
             return
-        st.table(situation.theme_table(figures, language, notes=False), hide_index=True)  # narrow: notes below
+        st.table(formatting.table_cells(situation.theme_table(figures, language, notes=False)), hide_index=True)  # narrow: notes below
         st.caption(situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
                                             round_year=round_row["year"] if round_row else None))
         for name, note in situation.partial_notes(figures, language):
