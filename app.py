@@ -60,6 +60,19 @@ def language_switch(db, user, where) -> None:
         st.rerun()
 
 
+def root_page(first: st.Page) -> st.Page:
+    """The page at "/": it forwards to the role's first page, so that page keeps its own address (/koti, /yleiskuva).
+
+    Streamlit serves the default page at "/" and answers its url path with "Page not found"; a hidden default page
+    that switches to the first one keeps one page (one set of widget ids) behind both addresses. The query
+    string goes along.
+    """
+    def forward() -> None:
+        st.switch_page(first, query_params=st.query_params.to_dict())
+
+    return st.Page(forward, title=first.title, url_path="", default=True, visibility="hidden")
+
+
 try:
     db = session.get_db()
     demo = is_demo(db)
@@ -92,8 +105,5 @@ else:
     if banner := demo_banner_key(db):  # only while demo statistics or demo answers are in the database
         sidebar.warning(t(banner))
     set_pending_cookie(authenticator)
-    pages = [
-        st.Page(script, title=t(title_key), icon=icon, url_path=url_path, default=index == 0)
-        for index, (script, title_key, icon, url_path) in enumerate(PAGES[user.role])
-    ]
-    st.navigation(pages).run()
+    pages = [st.Page(script, title=t(title_key), icon=icon, url_path=url_path) for (script, title_key, icon, url_path) in PAGES[user.role]]
+    st.navigation([root_page(pages[0]), *pages]).run()

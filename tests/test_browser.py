@@ -164,3 +164,38 @@ def test_admin_imports_a_csv_only_with_a_source(server, page, tmp_path):
     finally:
         db.close()
     assert source == "Helsingin työllisyyspalvelut, seurantaraportti"
+
+
+@pytest.mark.parametrize(("username", "url_path", "heading"), [
+    ("demo-helsinki", "koti", "Helsingin kaupunki"),
+    ("demo-reviewer", "yleiskuva", "Kierroksen yleiskuva"),
+    ("demo-admin", "yleiskuva", "Kierroksen yleiskuva"),
+])
+def test_the_first_page_opens_at_its_own_address_without_page_not_found(server, page, username, url_path, heading):
+    """A role's first page was Streamlit's default page, served at "/" only: its own address said "Page not found"."""
+    login(page, server.url, username)
+    page.goto(f"{server.url}/{url_path}")  # as from a bookmark
+    page.get_by_role("heading", name=heading).wait_for()
+    settle(page, 1500)
+    assert page.get_by_role("dialog").count() == 0
+    assert page.url.rstrip("/").endswith(f"/{url_path}")
+    page.goto(server.url)  # the root still opens it, at its own address
+    page.get_by_role("heading", name=heading).wait_for()
+    page.wait_for_url(f"**/{url_path}")
+    settle(page, 1000)
+    assert page.get_by_role("dialog").count() == 0
+
+
+def test_a_bookmark_of_the_first_page_opened_while_logged_out_lands_there_after_the_login(server, page):
+    page.goto(f"{server.url}/koti")
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    settle(page, 1500)
+    assert page.get_by_role("dialog").count() == 0
+    page.get_by_label("Käyttäjätunnus").fill("demo-helsinki")
+    page.get_by_label("Salasana").fill("yse-demo")
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
+    settle(page, 1500)
+    assert page.get_by_role("dialog").count() == 0
+    assert page.url.rstrip("/").endswith("/koti")
+
