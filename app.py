@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import session
+from ui import document, session
 from ui.demo_banner import demo_banner_key
 from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
 from ui.session import t
@@ -87,6 +87,7 @@ sidebar = st.sidebar.container()  # shown above the logout button, filled below
 if user is not None and logout_button(db, authenticator, user):
     # No rerun here: the cookie is deleted by a browser component rendered in this run.
     user = None
+document.frame()  # <html lang> and the loading texts, on the login form and on every page
 
 if user is None:
     language_switch(db, None, sidebar)

@@ -199,3 +199,35 @@ def test_a_bookmark_of_the_first_page_opened_while_logged_out_lands_there_after_
     assert page.get_by_role("dialog").count() == 0
     assert page.url.rstrip("/").endswith("/koti")
 
+
+def test_the_document_language_follows_the_chosen_language(server, page):
+    """WCAG 3.1.1: <html lang> is the reader's language, on the login form and on every page."""
+    page.goto(server.url)
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    page.wait_for_function("document.documentElement.lang === 'fi'")
+    login(page, server.url, "demo-reviewer")
+    page.wait_for_function("document.documentElement.lang === 'fi'")
+    for current, name, code in (("Kieli", "Svenska", "sv"), ("Språk", "English", "en")):
+        page.get_by_role("combobox", name=current).click()
+        page.get_by_role("option", name=name).click()
+        page.wait_for_function(f"document.documentElement.lang === '{code}'")
+    page.goto(f"{server.url}/alue")  # another page, loaded afresh, keeps it
+    page.get_by_role("button", name="Log out").wait_for()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+
+
+def test_a_loading_placeholder_says_what_is_coming(server, page):
+    """While a table's code is still on its way, Streamlit's grey box carries the catalogue's words, not nothing."""
+    login(page, server.url, "demo-reviewer")
+    held = []
+    page.route("**/static/js/Table.*", lambda route: held.append(route))  # the table's code arrives only when the test lets it
+    page.goto(f"{server.url}/alue?area=tampereen-seutu")
+    placeholder = page.locator('.st-key-dossier-key-figures [data-testid="stSkeleton"]').first
+    placeholder.wait_for()
+    after = placeholder.evaluate("element => getComputedStyle(element, '::after').content")
+    assert after == '"Haetaan alueen tunnuslukuja sekä koko maan ja vertailuryhmän lukuja…"'
+    theme_placeholder = page.locator('[class*="st-key-theme-statistics"] [data-testid="stSkeleton"]').first
+    assert "Haetaan teeman tilastoja" in theme_placeholder.evaluate("element => getComputedStyle(element, '::after').content")
+    for route in held:
+        route.continue_()
+    page.locator('.st-key-dossier-key-figures [data-testid="stTable"]').wait_for()

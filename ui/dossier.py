@@ -83,8 +83,9 @@ def key_figures_section(db, context, areas: dict[str, dict]) -> None:
         return
     if any(figure["is_demo"] for figure in figures):
         st.warning(t("situation.demo_banner"), icon=":material/science:")
-    panel.render_key_figures(figures, peers, {peer: area_name(areas[peer]) for peer in peers if peer in areas},
-                             reference=reference, round_year=context.round["year"], printable=True)
+    with st.container(key="dossier-key-figures"):  # its loading placeholder says what is coming (ui/document.py)
+        panel.render_key_figures(figures, peers, {peer: area_name(areas[peer]) for peer in peers if peer in areas},
+                                 reference=reference, round_year=context.round["year"], printable=True)
 
 
 # --- 2. discussion points ---------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def _theme(db, user, context, theme, theme_points: list, comments_by_question: d
                 for point in sorted_points(theme_points))))
         answers_column, statistics_column = st.columns([1, 1])
         with statistics_column:
-            panel.render_theme_indicators(db, context.area["id"], theme.indicators, context.round)
+            panel.render_theme_indicators(db, context.area["id"], theme.indicators, context.round, key=theme.id)
         with answers_column:
             for question in questions:
                 _answer(question, context.answers.get(question.id), len(comments_by_question.get(question.id, [])))

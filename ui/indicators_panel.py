@@ -117,16 +117,18 @@ def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> Non
         _data_table(charts.area_bar_table(rows, code, language))
 
 
-def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict | None = None) -> None:
+def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict | None = None, key: str = "") -> None:
     """Show a compact table of a theme's indicators (area vs whole country) with the source and demo status.
 
     With a round, every figure is its latest at or before the round's statistics month, and the month is said.
+    ``key`` tells the panels of one page apart (the theme's id); its container's loading placeholder says what is
+    coming (``ui/document.py``).
     """
     if not codes or not area_id:
         return
     language = lang()
     reference = reference_period(db, round_row) if round_row else None
-    with st.container(border=True):
+    with st.container(border=True, key=f"theme-statistics-{key}" if key else "theme-statistics"):
         st.markdown(f"**{t('situation.panel_heading')}**")
         with st.spinner(t("situation.panel_loading")):  # says what is coming instead of an empty box
             figures = _theme_figures(db, area_id, tuple(codes), reference)
