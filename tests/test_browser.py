@@ -178,7 +178,7 @@ def test_the_first_page_opens_at_its_own_address_without_page_not_found(server, 
     page.get_by_role("heading", name=heading).wait_for()
     settle(page, 1500)
     assert page.get_by_role("dialog").count() == 0
-    assert page.url.rstrip("/").endswith(f"/{url_path}")
+    page.wait_for_url(f"**/{url_path}", timeout=5_000)
     page.goto(server.url)  # the root still opens it, at its own address
     page.get_by_role("heading", name=heading).wait_for()
     page.wait_for_url(f"**/{url_path}")
@@ -197,7 +197,7 @@ def test_a_bookmark_of_the_first_page_opened_while_logged_out_lands_there_after_
     page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
     settle(page, 1500)
     assert page.get_by_role("dialog").count() == 0
-    assert page.url.rstrip("/").endswith("/koti")
+    page.wait_for_url("**/koti", timeout=5_000)
 
 
 def test_the_document_language_follows_the_chosen_language(server, page):
@@ -222,12 +222,17 @@ def test_a_loading_placeholder_says_what_is_coming(server, page):
     held = []
     page.route("**/static/js/Table.*", lambda route: held.append(route))  # the table's code arrives only when the test lets it
     page.goto(f"{server.url}/alue?area=tampereen-seutu")
-    placeholder = page.locator('.st-key-dossier-key-figures [data-testid="stSkeleton"]').first
-    placeholder.wait_for()
-    after = placeholder.evaluate("element => getComputedStyle(element, '::after').content")
-    assert after == '"Haetaan alueen tunnuslukuja sekä koko maan ja vertailuryhmän lukuja…"'
-    theme_placeholder = page.locator('[class*="st-key-theme-statistics"] [data-testid="stSkeleton"]').first
-    assert "Haetaan teeman tilastoja" in theme_placeholder.evaluate("element => getComputedStyle(element, '::after').content")
+    texts = page.wait_for_function("""() => {
+        const after = selector => {
+            const box = document.querySelector(selector + ' [data-testid="stSkeleton"]');
+            const content = box && getComputedStyle(box, '::after').content;
+            return content && content !== 'none' ? content : null;
+        };
+        const figures = after('.st-key-dossier-key-figures'), theme = after('[class*="st-key-theme-statistics"]');
+        return figures && theme ? [figures, theme] : null;
+    }""").json_value()  # the style arrives with the page's first elements, the tables' code is held back
+    assert texts[0] == '"Haetaan alueen tunnuslukuja sekä koko maan ja vertailuryhmän lukuja…"'
+    assert texts[1].startswith('"Haetaan teeman tilastoja')
     for route in held:
         route.continue_()
     page.locator('.st-key-dossier-key-figures [data-testid="stTable"]').wait_for()
