@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import session
+from ui import document, session
 from ui.demo_banner import demo_banner_key
 from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
 from ui.session import t
@@ -77,6 +77,19 @@ def language_switch(db, user, where) -> None:
         st.rerun()
 
 
+def root_page(first: st.Page) -> st.Page:
+    """The page at "/": it forwards to the role's first page, so that page keeps its own address (/koti, /yleiskuva).
+
+    Streamlit serves the default page at "/" and answers its url path with "Page not found"; a hidden default page
+    that switches to the first one keeps one page (one set of widget ids) behind both addresses. The query
+    string goes along.
+    """
+    def forward() -> None:
+        st.switch_page(first, query_params=st.query_params.to_dict())
+
+    return st.Page(forward, title=first.title, url_path="", default=True, visibility="hidden")
+
+
 try:
     db = session.get_db()
     demo = is_demo(db)
@@ -91,6 +104,7 @@ sidebar = st.sidebar.container()  # shown above the logout button, filled below
 if user is not None and logout_button(db, authenticator, user):
     # No rerun here: the cookie is deleted by a browser component rendered in this run.
     user = None
+document.frame()  # <html lang> and the loading texts, on the login form and on every page
 
 if user is None:
     language_switch(db, None, sidebar)
@@ -114,12 +128,10 @@ else:
     if banner := demo_banner_key(db):  # only while demo statistics or demo answers are in the database
         sidebar.warning(t(banner))
     set_pending_cookie(authenticator)
-    pages = [
-        st.Page(script, title=t(title_key), icon=icon, url_path=url_path, default=index == 0)
-        for index, (script, title_key, icon, url_path) in enumerate(PAGES[user.role])
-    ]
+    pages = [st.Page(script, title=t(title_key), icon=icon, url_path=url_path) for (script, title_key, icon, url_path) in PAGES[user.role]]
     statements = statement_pages()
-    current = st.navigation(pages + statements)
-    session.keep_deep_link(current, pages + statements)
+    listed = [root_page(pages[0]), *pages, *statements]
+    current = st.navigation(listed)
+    session.keep_deep_link(current, listed)
     current.run()
     statement_links(statements)

@@ -9,6 +9,7 @@ from yse_core.area_update import replace_areas
 from yse_core.areas import parse_area_csv
 from yse_core.contacts import contacts_by_area, reviewers, set_area_contacts
 from yse_core.errors import YseError
+from yse_core.formatting import table_cells
 
 admin = require_role("admin")
 db = get_db()
@@ -18,7 +19,8 @@ areas = list_areas(db)
 st.caption(t("areas.summary", areas=len(areas), municipalities=sum(a["municipality_count"] for a in areas),
              unverified=sum(1 for a in areas if not a["membership_verified"])))
 st.dataframe(
-    pd.DataFrame(areas)[["id", "name_fi", "name_sv", "region", "ely", "uusimaa", "membership_verified", "municipality_count"]],
+    table_cells(pd.DataFrame(areas)[["id", "name_fi", "name_sv", "region", "ely", "uusimaa", "membership_verified",
+                                     "municipality_count"]]),
     hide_index=True, width="stretch",
     column_config={
         "id": t("areas.id"), "name_fi": t("areas.name_fi"), "name_sv": t("areas.name_sv"), "region": t("areas.region"),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.session import get_db, require_role, t
 from yse_core import audit
-from yse_core.formatting import local_time
+from yse_core.formatting import local_time, table_cells
 
 require_role("admin")
 db = get_db()
@@ -22,8 +22,8 @@ since = col_since.date_input(t("audit.since"), value=dt.date.today() - dt.timede
 rows = audit.events(db, username=username, action=action, since=since.isoformat())
 st.caption(t("audit.count", count=len(rows)))
 st.dataframe(
-    pd.DataFrame([{**row, "at": local_time(row["at"]), "details": row["details"] or ""} for row in rows],
-                 columns=["at", "username", "action", "target", "details"]),
+    table_cells(pd.DataFrame([{**row, "at": local_time(row["at"])} for row in rows],
+                             columns=["at", "username", "action", "target", "details"])),
     hide_index=True, width="stretch",
     column_config={"at": t("audit.at_local"), "username": t("audit.user"), "action": t("audit.action"),
                    "target": t("audit.target"), "details": t("audit.details")},

@@ -5,10 +5,19 @@ import streamlit as st
 
 from ui.session import get_db, lang, require_role, show_error, t
 from yse_core.errors import YseError
+from yse_core.formatting import local_date, local_time, table_cells
 from yse_core.indicators.parsers import FORMATS, ParsedTable, parse_file
 from yse_core.indicators.store import SourceRequired, import_parsed, imports, source_required
 
 KEY_PARSED = "yse_import_parsed"  # (upload id, format, parsed table) of this session's upload
+
+
+def _updated(value: str | None) -> str | None:
+    """The file's own "updated" date as d.m.yyyy; a text that is no date as the file gave it."""
+    try:
+        return local_date(value)
+    except ValueError:
+        return value
 
 
 def _parsed(upload, file_format: str) -> ParsedTable:
@@ -50,13 +59,14 @@ if st.button(t("imports.import"), type="primary", disabled=table is None or miss
 
 st.subheader(t("imports.history"))
 rows = [
-    {**row, "values": sum((row["summary"] or {}).get("counts", {}).values()),
+    {**row, "data_updated": _updated(row["data_updated"]), "imported_at": local_time(row["imported_at"]),
+     "values": sum((row["summary"] or {}).get("counts", {}).values()),
      "changes": t("imports.changes", **{key: (row["summary"] or {}).get(key, 0) for key in ("new", "changed", "unchanged")})}
     for row in imports(db)
 ]
 st.dataframe(
-    pd.DataFrame(rows, columns=["file_name", "format", "table_id", "source", "data_updated", "imported_by",
-                                "imported_at", "is_demo", "values", "changes"]),
+    table_cells(pd.DataFrame(rows, columns=["file_name", "format", "table_id", "source", "data_updated", "imported_by",
+                                            "imported_at", "is_demo", "values", "changes"])),
     hide_index=True, width="stretch",
     column_config={
         "file_name": t("imports.file"), "format": t("imports.format"), "table_id": t("imports.table"),

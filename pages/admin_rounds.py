@@ -9,6 +9,7 @@ import streamlit as st
 from ui.round_period import DEFAULT_MONTH, month_label, month_text, period_option
 from ui.session import get_db, lang, require_role, show_error, t
 from yse_core.errors import YseError
+from yse_core.formatting import local_time, table_cells
 from yse_core.i18n import LANGUAGE_NAMES, LANGUAGES
 from yse_core.questionnaire import compare_versions
 from yse_core.retention import remove_old_rounds, rounds_past
@@ -57,7 +58,8 @@ if st.button(t("rounds.reload_questionnaires"), key="rounds-reload"):
         show_error(error)
 questionnaires = list_questionnaires(db)
 st.dataframe(
-    pd.DataFrame(questionnaires, columns=["key", "file_name", "file_hash", "loaded_at", "rounds"]).fillna(""),
+    table_cells(pd.DataFrame([{**q, "loaded_at": local_time(q["loaded_at"])} for q in questionnaires],
+                             columns=["key", "file_name", "file_hash", "loaded_at", "rounds"])),
     hide_index=True, width="stretch",
     column_config={"key": t("rounds.version"), "file_name": t("rounds.file"), "file_hash": "SHA-256",
                    "loaded_at": t("rounds.loaded_at"), "rounds": t("rounds.used_by")},
@@ -67,9 +69,9 @@ st.subheader(t("rounds.rounds"))
 rounds = list_rounds(db)
 months = {r["year"]: statistics_month(db, r) for r in rounds}
 st.dataframe(
-    pd.DataFrame([{**r, "state": t(f"rounds.state.{r['state']}"), "statistics_month": month_label(months[r["year"]])}
-                  for r in rounds],
-                 columns=["year", "questionnaire_key", "opens", "deadline", "state", "statistics_month"]),
+    table_cells(pd.DataFrame([{**r, "state": t(f"rounds.state.{r['state']}"), "statistics_month": month_label(months[r["year"]])}
+                              for r in rounds],
+                             columns=["year", "questionnaire_key", "opens", "deadline", "state", "statistics_month"])),
     hide_index=True, width="stretch",
     column_config={"year": t("rounds.year"), "questionnaire_key": t("rounds.version"), "opens": t("rounds.opens"),
                    "deadline": t("rounds.deadline"), "state": t("rounds.state"),
@@ -153,7 +155,7 @@ else:
         if question_ids:  # each changed id with its text in both versions, side by side
             st.markdown(f"**{t(f'discussion.compare_{kind}')}** ({len(question_ids)})")
             rows = [[qid, old_texts.get(qid, ""), new_texts.get(qid, "")] for qid in question_ids]
-            st.dataframe(pd.DataFrame(rows, columns=["id", old_key, new_key]), hide_index=True, width="stretch")
+            st.dataframe(table_cells(pd.DataFrame(rows, columns=["id", old_key, new_key])), hide_index=True, width="stretch")
 
 st.subheader(t("retention.heading"))
 retention = retention_years(db)

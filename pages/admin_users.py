@@ -7,6 +7,7 @@ from ui.session import get_db, require_role, show_error, t
 from yse_core import auth
 from yse_core.area_registry import list_areas
 from yse_core.errors import YseError
+from yse_core.formatting import table_cells
 
 admin = require_role("admin")
 db = get_db()
@@ -21,13 +22,13 @@ shown = [u for u in users if (not role_filter or u["role"] == role_filter)
          and (not search or search in f"{u['username']} {u['display_name']} {u['area_id'] or ''}".lower())]
 table = pd.DataFrame([{
     "username": u["username"], "display_name": u["display_name"], "role": t(f"role.{u['role']}"),
-    "area_id": u["area_id"] or "", "contact_areas": u["contact_areas"] or "", "active": bool(u["active"]),
+    "area_id": u["area_id"], "contact_areas": u["contact_areas"], "active": bool(u["active"]),
     "locked": bool(u["locked_until"]) and auth.is_locked(auth.get_user(db, u["username"])),
     "failed_logins": u["failed_logins"],
 } for u in shown], columns=["username", "display_name", "role", "area_id", "contact_areas", "active", "locked", "failed_logins"])
 st.caption(t("users.count", shown=len(shown), total=len(users)))
 st.dataframe(
-    table, hide_index=True, width="stretch", height=300,
+    table_cells(table), hide_index=True, width="stretch", height=300,
     column_config={
         "username": t("users.username"), "display_name": t("users.display_name"), "role": t("users.role"),
         "area_id": t("users.area"), "contact_areas": t("users.contact_areas"), "active": t("users.active"),

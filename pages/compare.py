@@ -15,6 +15,7 @@ from yse_core.compare import (
     round_questions,
     search_text,
 )
+from yse_core.formatting import table_cells
 from yse_core.questionnaire import MEASURE_FIELDS
 
 user, db, rounds = reviewer_rounds("nav.compare")
@@ -34,19 +35,19 @@ if question.type in ("yes_no", "single", "multi", "scale"):
     labels = {row["value"]: format_value(question, row["value"]) for row in counts}
     st.plotly_chart(distribution_figure(counts, labels, question.text.get(language)), width="stretch")
     with st.expander(t("compare.table_alternative")):
-        st.dataframe(pd.DataFrame([{t("compare.answer"): labels[c["value"]], t("compare.count"): c["count"]} for c in counts]),
-                     hide_index=True)
+        st.dataframe(table_cells(pd.DataFrame([{t("compare.answer"): labels[c["value"]], t("compare.count"): c["count"]}
+                                               for c in counts])), hide_index=True)
 elif question.type == "measures":
     groups = MEASURE_FIELDS["target_groups"].options
-    st.dataframe(pd.DataFrame([{t("compare.group"): groups[r["group"]].get(language) if r["group"] in groups else r["group"],
-                                t("compare.measures"): r["measures"], t("compare.areas"): r["areas"]}
-                               for r in measures_by_target_group(rows)]), hide_index=True)
+    st.dataframe(table_cells(pd.DataFrame([{t("compare.group"): groups[r["group"]].get(language) if r["group"] in groups else r["group"],
+                                            t("compare.measures"): r["measures"], t("compare.areas"): r["areas"]}
+                                           for r in measures_by_target_group(rows)])), hide_index=True)
 if question.type in ("text", "long_text"):
     needle = st.text_input(t("compare.search"), key="compare-search")
     rows = search_text(rows, needle)
 st.dataframe(
-    pd.DataFrame([{t("overview.area"): area_name(row), t("home.state"): t(f"state.{row['state']}"),
-                   t("compare.answer"): format_value(question, row["value"])} for row in rows]),
+    table_cells(pd.DataFrame([{t("overview.area"): area_name(row), t("home.state"): t(f"state.{row['state']}"),
+                               t("compare.answer"): format_value(question, row["value"])} for row in rows])),
     hide_index=True, width="stretch",
     column_config={t("compare.answer"): st.column_config.TextColumn(width="large")},
 )
@@ -58,6 +59,6 @@ if len(rounds) > 1:
         by_area.setdefault(row["area_name_sv" if language == "sv" else "area_name_fi"], {})[str(row["round_year"])] = \
             format_value(question, row["value"])
     if by_area:
-        st.dataframe(pd.DataFrame.from_dict(by_area, orient="index").sort_index(axis=1), width="stretch")
+        st.dataframe(table_cells(pd.DataFrame.from_dict(by_area, orient="index").sort_index(axis=1)), width="stretch")
     else:
         st.caption(t("compare.years_none"))

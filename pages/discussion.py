@@ -10,7 +10,7 @@ from ui.session import lang as current_lang
 from yse_core import discussions, follow_ups
 from yse_core.area_registry import list_areas
 from yse_core.errors import YseError
-from yse_core.formatting import local_time
+from yse_core.formatting import local_time, table_cells
 from yse_core.indicators.catalogue import load_catalogue
 from yse_core.rounds import get_questionnaire, list_rounds
 
@@ -80,9 +80,9 @@ if not items:
     st.caption(t("discussion.items_none"))
 else:
     columns = [t(f"discussion.item_{c}") for c in ("body", "owner_side", "owner", "due", "status", "question", "indicator", "updated")]
-    st.dataframe(pd.DataFrame([[i["body"], labels[i["owner_side"]], i["owner"] or "", day(i["due"]), labels[i["status"]],
-                                i["question_id"] or "", i["indicator_code"] or "", local_time(i["updated_at"])] for i in items],
-                              columns=columns), hide_index=True, width="stretch")
+    st.dataframe(table_cells(pd.DataFrame([[i["body"], labels[i["owner_side"]], i["owner"], day(i["due"]), labels[i["status"]],
+                                            i["question_id"], i["indicator_code"], local_time(i["updated_at"])] for i in items],
+                                          columns=columns)), hide_index=True, width="stretch")
     st.markdown(f"**{t('discussion.item_status_heading')}**")
     for item in items:
         text_col, status_col = st.columns([3, 1])

@@ -2,11 +2,13 @@
 
 import re
 
+import pandas as pd
 import streamlit as st
 
 from ui.session import area_name, respondent_round, show_error, t
 from ui.session import lang as current_lang
 from yse_core.errors import YseError
+from yse_core.formatting import table_cells
 from yse_core.offline import XLSX_MIME, TemplateError, apply_template, preview_changes, read_template, template_xlsx
 
 KEY_UPLOAD_GENERATION = "offline_upload_generation"  # bumped after applying, to empty the uploader
@@ -54,7 +56,7 @@ if not changes:
     st.stop()
 st.markdown(f"**{t('offline.preview_heading')}**")
 st.dataframe(
-    changes, hide_index=True, column_order=["question", "current", "new"],
+    table_cells(pd.DataFrame(changes)), hide_index=True, column_order=["question", "current", "new"],
     column_config={"question": t("offline.preview_question"), "current": t("offline.preview_current"),
                    "new": t("offline.preview_new")},
 )

@@ -7,7 +7,7 @@ from ui.gaps_view import SEVERITY_MARK, round_points
 from ui.heatmap_view import heatmap_frame, heatmap_html, theme_label
 from ui.session import area_name, reviewer_rounds, t
 from ui.session import lang as current_lang
-from yse_core.formatting import local_time
+from yse_core.formatting import local_time, table_cells
 from yse_core.gaps.heatmap import area_summary, heat_grid
 from yse_core.indicators.situation import period_caption
 from yse_core.responses import round_overview
@@ -66,7 +66,7 @@ if heat_rows:
     st.html(heatmap_html(heat_rows, themes, cells, language))
     with st.expander(t("gaps.heatmap_table")):
         st.dataframe(
-            heatmap_frame(heat_rows, themes, cells, language), hide_index=True, width="stretch",
+            table_cells(heatmap_frame(heat_rows, themes, cells, language), language), hide_index=True, width="stretch",
             column_config={"area": t("overview.area"), "state": t("home.state"), "total": t("gaps.heatmap_total"),
                            "max": st.column_config.NumberColumn(t("gaps.max_severity"), help=t("gaps.max_help")),
                            **{theme.id: st.column_config.TextColumn(theme_label(theme, language), help=theme.title.get(language))
@@ -77,13 +77,12 @@ else:
 
 st.subheader(t("overview.progress_heading"))
 st.dataframe(
-    pd.DataFrame(
+    table_cells(pd.DataFrame(
         [{"area": area_name(row) + ("" if row["membership_verified"] else " †"), "state": t(f"state.{row['state']}"),
           "share": row["share"], "answered": f"{row['answered']}/{row['visible']}",
-          "last_change": local_time(row["last_answer_at"]) if row["last_answer_at"] else "–",
-          "submitted_at": local_time(row["submitted_at"]) if row["submitted_at"] else "–",
+          "last_change": local_time(row["last_answer_at"]), "submitted_at": local_time(row["submitted_at"]),
           "clarifications": row["open_clarifications"], "link": f"alue?area={row['area_id']}"} for row in rows],
-        columns=["area", "state", "share", "answered", "last_change", "submitted_at", "clarifications", "link"]),
+        columns=["area", "state", "share", "answered", "last_change", "submitted_at", "clarifications", "link"])),
     hide_index=True, width="stretch",
     column_config={
         "area": t("overview.area"), "state": t("home.state"),

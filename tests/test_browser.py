@@ -164,3 +164,75 @@ def test_admin_imports_a_csv_only_with_a_source(server, page, tmp_path):
     finally:
         db.close()
     assert source == "Helsingin työllisyyspalvelut, seurantaraportti"
+
+
+@pytest.mark.parametrize(("username", "url_path", "heading"), [
+    ("demo-helsinki", "koti", "Helsingin kaupunki"),
+    ("demo-reviewer", "yleiskuva", "Kierroksen yleiskuva"),
+    ("demo-admin", "yleiskuva", "Kierroksen yleiskuva"),
+])
+def test_the_first_page_opens_at_its_own_address_without_page_not_found(server, page, username, url_path, heading):
+    """A role's first page was Streamlit's default page, served at "/" only: its own address said "Page not found"."""
+    login(page, server.url, username)
+    page.goto(f"{server.url}/{url_path}")  # as from a bookmark
+    page.get_by_role("heading", name=heading).wait_for()
+    settle(page, 1500)
+    assert page.get_by_role("dialog").count() == 0
+    page.wait_for_url(f"**/{url_path}", timeout=5_000)
+    page.goto(server.url)  # the root still opens it, at its own address
+    page.get_by_role("heading", name=heading).wait_for()
+    page.wait_for_url(f"**/{url_path}")
+    settle(page, 1000)
+    assert page.get_by_role("dialog").count() == 0
+
+
+def test_a_bookmark_of_the_first_page_opened_while_logged_out_lands_there_after_the_login(server, page):
+    page.goto(f"{server.url}/koti")
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    settle(page, 1500)
+    assert page.get_by_role("dialog").count() == 0
+    page.get_by_label("Käyttäjätunnus").fill("demo-helsinki")
+    page.get_by_label("Salasana").fill("yse-demo")
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
+    settle(page, 1500)
+    assert page.get_by_role("dialog").count() == 0
+    page.wait_for_url("**/koti", timeout=5_000)
+
+
+def test_the_document_language_follows_the_chosen_language(server, page):
+    """WCAG 3.1.1: <html lang> is the reader's language, on the login form and on every page."""
+    page.goto(server.url)
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    page.wait_for_function("document.documentElement.lang === 'fi'")
+    login(page, server.url, "demo-reviewer")
+    page.wait_for_function("document.documentElement.lang === 'fi'")
+    for current, name, code in (("Kieli", "Svenska", "sv"), ("Språk", "English", "en")):
+        page.get_by_role("combobox", name=current).click()
+        page.get_by_role("option", name=name).click()
+        page.wait_for_function(f"document.documentElement.lang === '{code}'")
+    page.goto(f"{server.url}/alue")  # another page, loaded afresh, keeps it
+    page.get_by_role("button", name="Log out").wait_for()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+
+
+def test_a_loading_placeholder_says_what_is_coming(server, page):
+    """While a table's code is still on its way, Streamlit's grey box carries the catalogue's words, not nothing."""
+    login(page, server.url, "demo-reviewer")
+    held = []
+    page.route("**/static/js/Table.*", lambda route: held.append(route))  # the table's code arrives only when the test lets it
+    page.goto(f"{server.url}/alue?area=tampereen-seutu")
+    texts = page.wait_for_function("""() => {
+        const after = selector => {
+            const box = document.querySelector(selector + ' [data-testid="stSkeleton"]');
+            const content = box && getComputedStyle(box, '::after').content;
+            return content && content !== 'none' ? content : null;
+        };
+        const figures = after('.st-key-dossier-key-figures'), theme = after('[class*="st-key-theme-statistics"]');
+        return figures && theme ? [figures, theme] : null;
+    }""").json_value()  # the style arrives with the page's first elements, the tables' code is held back
+    assert texts[0] == '"Haetaan alueen tunnuslukuja sekä koko maan ja vertailuryhmän lukuja…"'
+    assert texts[1].startswith('"Haetaan teeman tilastoja')
+    for route in held:
+        route.continue_()
+    page.locator('.st-key-dossier-key-figures [data-testid="stTable"]').wait_for()

@@ -115,3 +115,23 @@ def test_full_answer_writes_out_every_measure_with_its_labels():
     first, second = text.split("\n")
     assert first.startswith("1) ") and "Ohjaamo" in first and "1.3.2025" in first
     assert second == "2) "  # a row with nothing filled in still counts as a row
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "–"), (float("nan"), "–"), ("", "–"), ("  ", "–"), ([], "–"), (0, 0), (False, False), ("None", "None"),
+     ("Demo", "Demo"), (["youth"], ["youth"])],
+)
+def test_cell_is_a_dash_only_when_empty(value, expected):
+    assert formatting.cell(value) == expected
+
+
+def test_table_cells_puts_a_dash_in_every_empty_cell_and_keeps_full_columns_typed():
+    import pandas as pd
+
+    frame = pd.DataFrame({"name": ["a", None], "when": [pd.Timestamp("2025-01-01"), pd.NaT], "count": [1, 2],
+                          "share": [0.5, float("nan")], "demo": [True, False]})
+    shown = formatting.table_cells(frame)
+    assert shown["name"].tolist() == ["a", "–"] and shown["when"].tolist()[1] == "–" and shown["share"].tolist()[1] == "–"
+    assert shown["count"].dtype.kind == "i" and shown["demo"].dtype.kind == "b"
+    assert formatting.table_cells(frame, "fi")["share"].tolist() == ["0,5", "–"]  # a number column in the reader's locale

@@ -16,14 +16,13 @@ import streamlit as st
 
 from yse_core.exports.content import follow_up_items, owner_text, previous_round_year, sorted_points, status_label
 from yse_core.follow_ups import FOLLOW_UP_THEME_ID, followup_question_id
-from yse_core.formatting import MISSING, answer_text, blank, local_date, local_time, measure_field_text
-from yse_core.questionnaire.models import MEASURE_FIELDS
+from yse_core.formatting import answer_text, local_date, local_time, table_cells
 from yse_core.rounds import reference_period
 
 from . import indicators_panel as panel
 from .comments_view import render_new_comment_form, render_threads
 from .gaps_view import SEVERITY_ICON, SEVERITY_MARK, _plain
-from .questionnaire_form import visible_questions
+from .questionnaire_form import measures_table, visible_questions
 from .session import area_name, lang, t
 
 PRINT_STYLE = Path(__file__).with_name("dossier_print.css")
@@ -84,8 +83,9 @@ def key_figures_section(db, context, areas: dict[str, dict]) -> None:
         return
     if any(figure["is_demo"] for figure in figures):
         st.warning(t("situation.demo_banner"), icon=":material/science:")
-    panel.render_key_figures(figures, peers, {peer: area_name(areas[peer]) for peer in peers if peer in areas},
-                             reference=reference, round_year=context.round["year"], printable=True)
+    with st.container(key="dossier-key-figures"):  # its loading placeholder says what is coming (ui/document.py)
+        panel.render_key_figures(figures, peers, {peer: area_name(areas[peer]) for peer in peers if peer in areas},
+                                 reference=reference, round_year=context.round["year"], printable=True)
 
 
 # --- 2. discussion points ---------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def _theme(db, user, context, theme, theme_points: list, comments_by_question: d
                 for point in sorted_points(theme_points))))
         answers_column, statistics_column = st.columns([1, 1])
         with statistics_column:
-            panel.render_theme_indicators(db, context.area["id"], theme.indicators, context.round)
+            panel.render_theme_indicators(db, context.area["id"], theme.indicators, context.round, key=theme.id)
         with answers_column:
             for question in questions:
                 _answer(question, context.answers.get(question.id), len(comments_by_question.get(question.id, [])))
@@ -158,17 +158,6 @@ def _answer(question, answer, comment_count: int) -> None:
         details.append(t("dossier.question_comments", count=comment_count))
     if details:
         st.caption(" · ".join(details))
-
-
-def measures_table(rows: list, language: str) -> pd.DataFrame:
-    """Return measures as a table with a row per field and a column per measure; an empty field is a dash."""
-    table = {t("dossier.measure_field"): [field.label.get(language) for field in MEASURE_FIELDS.values()]}
-    for number, row in enumerate(rows, start=1):
-        table[t("dossier.measure", n=number)] = [
-            MISSING if blank(row.get(key)) else (measure_field_text(key, row.get(key), language) or MISSING)
-            for key in MEASURE_FIELDS
-        ]
-    return pd.DataFrame(table)
 
 
 # --- 4. comments ------------------------------------------------------------------------------------
@@ -229,4 +218,4 @@ def follow_ups_section(db, user, context) -> None:
             t("exports.status"): status_label(item["status"], language),
             t("exports.area_reply"): reply if isinstance(reply, str) and reply.strip() else t("dossier.no_reply"),
         })
-    st.table(pd.DataFrame(rows), hide_index=True)
+    st.table(table_cells(pd.DataFrame(rows)), hide_index=True)

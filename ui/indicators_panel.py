@@ -41,7 +41,8 @@ def _ranking(db, code: str) -> tuple[list[dict], float | None]:
 
 
 def _data_table(frame) -> None:
-    """Show a chart's table alternative, numbers in the reader's locale (12 345,6 in Finnish)."""
+    """Show a chart's table alternative, numbers in the reader's locale (12 345,6 in Finnish), a dash for a missing one."""
+    frame = formatting.table_cells(frame, lang())
     localized = {column: st.column_config.NumberColumn(format="localized") for column in frame.columns
                  if frame[column].dtype.kind in "if"}
     st.dataframe(frame, hide_index=True, column_config=localized)
@@ -62,7 +63,7 @@ def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[s
     month = situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
                                      round_year=round_year)
     st.caption(f"{month} {t('situation.key_figures_caption')}".strip())
-    st.table(situation.key_figures_table(figures, language), hide_index=True)
+    st.table(formatting.table_cells(situation.key_figures_table(figures, language)), hide_index=True)
     if peers:
         names = t("situation.peers_line", names=", ".join(peer_names.get(p, p) for p in peers))
         rule = t("situation.peers_rule", n=len(peers))
@@ -116,23 +117,25 @@ def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> Non
         _data_table(charts.area_bar_table(rows, code, language))
 
 
-def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict | None = None) -> None:
+def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict | None = None, key: str = "") -> None:
     """Show a compact table of a theme's indicators (area vs whole country) with the source and demo status.
 
     With a round, every figure is its latest at or before the round's statistics month, and the month is said.
+    ``key`` tells the panels of one page apart (the theme's id); its container's loading placeholder says what is
+    coming (``ui/document.py``).
     """
     if not codes or not area_id:
         return
     language = lang()
     reference = reference_period(db, round_row) if round_row else None
-    with st.container(border=True):
+    with st.container(border=True, key=f"theme-statistics-{key}" if key else "theme-statistics"):
         st.markdown(f"**{t('situation.panel_heading')}**")
         with st.spinner(t("situation.panel_loading")):  # says what is coming instead of an empty box
             figures = _theme_figures(db, area_id, tuple(codes), reference)
         if not figures:
             st.caption(t("situation.panel_empty"))
             return
-        st.table(situation.theme_table(figures, language, notes=False), hide_index=True)  # narrow: notes below
+        st.table(formatting.table_cells(situation.theme_table(figures, language, notes=False)), hide_index=True)  # narrow: notes below
         st.caption(situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
                                             round_year=round_row["year"] if round_row else None))
         for name, note in situation.partial_notes(figures, language):

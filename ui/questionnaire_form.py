@@ -7,7 +7,7 @@ import streamlit as st
 
 from yse_core import auth
 from yse_core.errors import ConflictError, YseError
-from yse_core.formatting import answer_text, local_time
+from yse_core.formatting import answer_text, local_time, measure_field_text, table_cells
 from yse_core.gaps.service import questions_read
 from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
 from yse_core.responses import ResponseContext, answer_history, load_context, progress, save_answer
@@ -68,12 +68,12 @@ def from_widget(question: Question, raw: object) -> object:
     return raw
 
 
-def measures_frame(value: object) -> pd.DataFrame:
-    """Return the measures rows as a DataFrame with every field as a column."""
-    rows = value if isinstance(value, list) else []
-    frame = pd.DataFrame(rows, columns=list(MEASURE_FIELDS))
-    frame["target_groups"] = frame["target_groups"].map(lambda v: list(v) if isinstance(v, list) else [])
-    return frame.astype(object).where(frame.notna(), None)
+def measures_table(rows: list, language: str) -> pd.DataFrame:
+    """Return measures as a table with a row per field and a column per measure; an empty field is a dash."""
+    table = {t("dossier.measure_field"): [field.label.get(language) for field in MEASURE_FIELDS.values()]}
+    for number, row in enumerate(rows, start=1):
+        table[t("dossier.measure", n=number)] = [measure_field_text(key, row.get(key), language) for key in MEASURE_FIELDS]
+    return table_cells(pd.DataFrame(table))
 
 
 # --- saving -------------------------------------------------------------------------------------
@@ -332,9 +332,9 @@ def render_history(db, user, context: ResponseContext, theme) -> None:
     rows = answer_history(db, user, context.response["id"], chosen)
     question = questions[chosen]
     st.dataframe(
-        pd.DataFrame([{t("q.history_when"): local_time(r["changed_at"]), t("q.history_who"): r["changed_by"],
-                       t("q.history_old"): format_value(question, r["old_value"]),
-                       t("q.history_new"): format_value(question, r["new_value"])} for r in rows]),
+        table_cells(pd.DataFrame([{t("q.history_when"): local_time(r["changed_at"]), t("q.history_who"): r["changed_by"],
+                                   t("q.history_old"): format_value(question, r["old_value"]),
+                                   t("q.history_new"): format_value(question, r["new_value"])} for r in rows])),
         hide_index=True, width="stretch",
     )
 
@@ -344,12 +344,8 @@ def render_readonly_answer(question: Question, value: object, *, show_label: boo
     language = lang()
     if show_label:
         st.markdown(f"**{_escape(question.text.get(language))}**")
-    if question.type == "measures" and value:
-        frame = measures_frame(value)
-        frame["target_groups"] = frame["target_groups"].map(
-            lambda groups: ", ".join(MEASURE_FIELDS["target_groups"].options[g].get(language) for g in groups or []))
-        st.dataframe(frame.rename(columns={k: f.label.get(language) for k, f in MEASURE_FIELDS.items()}),
-                     hide_index=True, width="stretch")
+    if question.type == "measures" and isinstance(value, list) and value:
+        st.table(measures_table(value, language), hide_index=True)
     else:
         st.text(format_value(question, value))
 

@@ -2,8 +2,8 @@
 
 The one place values become text, for pages, exports and messages alike. Finnish and Swedish group
 thousands with a no-break space and use a decimal comma; negative numbers carry a real minus sign (U+2212),
-which screen readers say and which does not break from its digits. A missing figure is a dash. Workbook
-cells keep their numbers: these functions are for text only.
+which screen readers say and which does not break from its digits. A missing figure is a dash, and so is an
+empty table cell (``table_cells``). Workbook cells keep their numbers: these functions are for text only.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from yse_core.i18n import t
 from yse_core.values import MISSING, blank, number, unanswered  # noqa: F401  (unanswered: re-exported)
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from yse_core.questionnaire.models import Question
 
 # The decimals an indicator value shows when its catalogue entry names none.
@@ -66,6 +68,42 @@ def local_time(iso: str | None) -> str:
         return MISSING
     moment = dt.datetime.fromisoformat(iso).astimezone()
     return f"{moment.day}.{moment.month}.{moment.year} {moment:%H:%M}"
+
+
+# --- table cells ----------------------------------------------------------------------------------
+
+
+def empty(value: object) -> bool:
+    """Nothing to show: None, NaN or NaT (pandas' missing values), a blank text or an empty list."""
+    if blank(value):
+        return True
+    if isinstance(value, (str, list, tuple, dict, set)):
+        return False
+    try:
+        return bool(value != value)  # NaN and NaT are the values not equal to themselves
+    except (TypeError, ValueError):  # an array's comparison has no single truth value
+        return False
+
+
+def cell(value: object) -> object:
+    """Return a table cell as shown: a dash when empty, else the value itself (a number stays a number)."""
+    return MISSING if empty(value) else value
+
+
+def table_cells(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """Return a table for the page with a dash in every empty cell, never None, nan or NaT; full columns keep their type.
+
+    With ``lang``, a number column that has an empty cell is written out in that language (12 345,6 and –), since a
+    column of numbers cannot hold a dash; without it such a column shows its numbers as they are.
+    """
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if lang is not None and values.dtype.kind in "if" and values.isna().any():
+            shown[column] = [number(value, lang) for value in values]
+        else:
+            shown[column] = [cell(value) for value in values]
+    return shown.infer_objects()
 
 
 # --- answers ---------------------------------------------------------------------------------------
