@@ -114,7 +114,31 @@ def _previous_demo_round(db: sqlite_utils.Database, year: int) -> None:
     fill_demo_answers(db, year, submit_all=True, seed=f"-{year}")
     first_monday = date(year, 11, 1) + timedelta(days=-date(year, 11, 1).weekday() % 7)
     record_demo_discussions(db, year, DEMO_PREVIOUS_DISCUSSIONS, held_on=first_monday, settled_every=3)
+    _date_previous_round(db, year)
     close_round(db, year, actor="init")
+
+
+def _date_previous_round(db: sqlite_utils.Database, year: int) -> None:
+    """Give last year's answers, submissions, records and items the dates they would have had, not the build's.
+
+    Answers and submissions fall in October (spread over the month by response), records and items on the day
+    of the discussion. The audit log keeps the real time: it records what init did, and when.
+    """
+    answered = "printf('%d-10-%02dT09:00:00+00:00', ?, 1 + responses.id % 28)"
+    with transaction(db):
+        for table, column in (("answers", "updated_at"), ("answer_history", "changed_at")):
+            db.execute(f"UPDATE {table} SET {column} = (SELECT {answered} FROM responses "
+                       f"WHERE responses.id = {table}.response_id) "
+                       f"WHERE response_id IN (SELECT id FROM responses WHERE round_year = ?)", [year, year])
+        db.execute(f"UPDATE responses SET updated_at = {answered}, "
+                   f"submitted_at = CASE WHEN submitted_at IS NULL THEN NULL ELSE {answered} END "
+                   "WHERE round_year = ?", [year, year, year])
+        db.execute("UPDATE discussions SET recorded_at = held_on || 'T14:00:00+00:00' WHERE round_year = ?", [year])
+        db.execute("""UPDATE follow_ups SET created_at = (SELECT d.held_on || 'T14:00:00+00:00' FROM discussions d
+                        WHERE d.round_year = follow_ups.round_year AND d.area_id = follow_ups.area_id),
+                      updated_at = (SELECT d.held_on || 'T14:00:00+00:00' FROM discussions d
+                        WHERE d.round_year = follow_ups.round_year AND d.area_id = follow_ups.area_id)
+                      WHERE round_year = ?""", [year])
 
 
 def _open_demo_round(db: sqlite_utils.Database, year: int, today: date) -> None:
