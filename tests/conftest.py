@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools.portal_server import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
+from tools.test_calendar import build_template
 from yse_core.db import open_db
 from yse_core.setup import init_database
 
@@ -16,10 +17,11 @@ __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ROOT", "Server"]  # the tests import th
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """A demo database (without the invented demo answers) built once per test session; tests get their own copy."""
-    path = tmp_path_factory.mktemp("template") / "demo.db"
-    init_database(path, demo=True, with_answers=False).close()
-    return path
+    """A demo database (without the invented demo answers) built once per test session; tests get their own copy.
+
+    Made on the tests' calendar (``tools.test_calendar``: round ``ROUND`` open, whatever the date is).
+    """
+    return build_template(tmp_path_factory.mktemp("template") / "demo.db")
 
 
 @pytest.fixture

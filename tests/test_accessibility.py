@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tools.browser_helpers import login, radio_group, settle
+from tools.test_calendar import ROUND
 from yse_core import auth
 from yse_core.db import open_db
 from yse_core.responses import get_response_row, load_answers
@@ -205,7 +206,7 @@ def _focused_label(page) -> str:
 def test_questionnaire_by_keyboard_only(server, page):
     login(page, server.url, "demo-helsinki")
     page.goto(f"{server.url}/kysely")
-    page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+    page.get_by_role("heading", name=f"YSE-keskustelut {ROUND}: ennakkokysely").wait_for()
     settle(page, 1500)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")  # start from the top of the page
 
@@ -239,7 +240,7 @@ def test_questionnaire_by_keyboard_only(server, page):
     db = open_db(server.db_path)
     try:
         user = auth.get_user(db, "demo-helsinki")
-        answers = load_answers(db, user, get_response_row(db, user, 2025, "helsinki")["id"])
+        answers = load_answers(db, user, get_response_row(db, user, ROUND, "helsinki")["id"])
     finally:
         db.close()
     assert answers["trends_process_exists"].value is True
@@ -252,7 +253,7 @@ def test_the_theme_list_is_usable_with_the_arrow_keys(server, page):
     the focus stays in the group while each theme is drawn (every run re-sends the group's value, bug 2)."""
     login(page, server.url, "demo-helsinki")
     page.goto(f"{server.url}/kysely")
-    page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+    page.get_by_role("heading", name=f"YSE-keskustelut {ROUND}: ennakkokysely").wait_for()
     settle(page, 1500)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     themes = page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]')

@@ -7,10 +7,11 @@ import json
 import pytest
 
 from tests.test_foundation import run_cli
+from tools.test_calendar import ROUND as ROUND_YEAR
 from yse_core import auth, responses
 from yse_core.db import open_db
 
-ROUND = "2025"
+ROUND = str(ROUND_YEAR)
 AREA = "helsinki"
 SAVED = {
     "trends_process_exists": True,

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 
 from tools.apptest_helpers import logged_in_app, titles
+from tools.test_calendar import ROUND
 from yse_core import auth, comments, compare, discussions, exports, offline, responses, retention, statements
 from yse_core.errors import PermissionDenied, YseError
 from yse_core.gaps import service as gaps_service
 from yse_core.i18n import t as translate
 
 ROOT = Path(__file__).resolve().parent.parent
-YEAR = 2025
+YEAR = ROUND
 QUESTION = "trends_process_exists"  # a yes/no question of the 2025 questionnaire
 
 USERS = {"respondent": "demo-helsinki", "reviewer": "demo-reviewer", "admin": "demo-admin"}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tools.browser_helpers import login, open_theme, radio_group, settle
+from tools.test_calendar import ROUND
 from yse_core import auth
 from yse_core.db import open_db
 from yse_core.questionnaire import validate_answer
@@ -23,7 +24,7 @@ def test_login_logout_and_page_urls_need_login(server, page):
     settle(page, 1500)
     page.goto(f"{server.url}/kysely")
     page.get_by_label("Käyttäjätunnus").wait_for()
-    assert page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").count() == 0
+    assert page.get_by_role("heading", name=f"YSE-keskustelut {ROUND}: ennakkokysely").count() == 0
     # A new browser context without the cookie cannot reach an admin page either.
     page.goto(f"{server.url}/kayttajat")
     page.get_by_label("Käyttäjätunnus").wait_for()
@@ -49,7 +50,7 @@ def _prefill_required(db_path, skip: set[str]) -> None:
     """Answer every required question except those the browser answers, through the real save path."""
     db = open_db(db_path)
     user = auth.get_user(db, "demo-helsinki")
-    context = load_context(db, user, 2025, "helsinki")
+    context = load_context(db, user, ROUND, "helsinki")
     samples = {"yes_no": False, "scale": 3, "long_text": "Kuvaus (esitäytetty testissä)."}
     for _theme, question in context.questionnaire.questions():
         if question.required and question.id not in skip and question.type in samples:
@@ -63,7 +64,7 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
     _prefill_required(server.db_path, browser_answered)
     login(page, server.url, "demo-helsinki")
     page.goto(f"{server.url}/kysely")
-    page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+    page.get_by_role("heading", name=f"YSE-keskustelut {ROUND}: ennakkokysely").wait_for()
     settle(page, 1500)  # a click in the first second after a page load can be lost (a known rough edge)
 
     radio_group(page, "Onko alueella vakiintunut prosessi").get_by_text("Kyllä").click()
@@ -85,7 +86,7 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
     page.get_by_text("1. Nuorten työpaja").wait_for()
 
     page.reload()
-    page.get_by_role("heading", name="YSE-keskustelut 2025: ennakkokysely").wait_for()
+    page.get_by_role("heading", name=f"YSE-keskustelut {ROUND}: ennakkokysely").wait_for()
     page.get_by_text("1. Nuorten työpaja").wait_for()  # the measures row survived the reload
     open_theme(page, "Tilannekuva ja")
     assert page.get_by_role("textbox", name="Mitkä tekijät ovat mielestänne johtaneet").input_value() == long_text
@@ -93,7 +94,7 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
 
     db = open_db(server.db_path)
     user = auth.get_user(db, "demo-helsinki")
-    answers = load_answers(db, user, get_response_row(db, user, 2025, "helsinki")["id"])
+    answers = load_answers(db, user, get_response_row(db, user, ROUND, "helsinki")["id"])
     assert answers["uusimaa_factors"].value == long_text
     assert answers["trends_process_exists"].value is True
     assert answers["trends_process_self"].value == 4
@@ -101,7 +102,7 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
 
     page.get_by_role("button", name="Lähetä vastaus TEM:lle").click()
     page.get_by_text("Vastaus on lähetetty TEM:lle").wait_for()
-    assert get_response_row(db, user, 2025, "helsinki")["state"] == "submitted"
+    assert get_response_row(db, user, ROUND, "helsinki")["state"] == "submitted"
 
     reviewer = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     login(reviewer, server.url, "demo-reviewer")

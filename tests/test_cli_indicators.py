@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import ROUND
 from yse_core.db import open_db
 
 from .test_foundation import run_cli
@@ -199,13 +200,13 @@ def test_cli_exports_write_the_briefing_workbook_and_csv(demo_db_path, tmp_path)
 
     from .test_foundation import run_cli
 
-    assert run_cli("export", "briefing", "--round", "2025", "--area", "helsinki", str(tmp_path / "b.docx"),
+    assert run_cli("export", "briefing", "--round", str(ROUND), "--area", "helsinki", str(tmp_path / "b.docx"),
                    db_path=demo_db_path).returncode == 0
     assert "Helsingin kaupunki" in "\n".join(p.text for p in docx.Document(tmp_path / "b.docx").paragraphs + [
         c.paragraphs[0] for t in docx.Document(tmp_path / "b.docx").tables for r in t.rows for c in r.cells])
-    assert run_cli("export", "responses", "--round", "2025", str(tmp_path / "w.xlsx"), db_path=demo_db_path).returncode == 0
+    assert run_cli("export", "responses", "--round", str(ROUND), str(tmp_path / "w.xlsx"), db_path=demo_db_path).returncode == 0
     assert len(openpyxl.load_workbook(tmp_path / "w.xlsx").sheetnames) > 3
-    assert run_cli("export", "responses", "--round", "2025", str(tmp_path / "l.csv"), db_path=demo_db_path).returncode == 0
+    assert run_cli("export", "responses", "--round", str(ROUND), str(tmp_path / "l.csv"), db_path=demo_db_path).returncode == 0
     assert (tmp_path / "l.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    minutes = run_cli("export", "minutes", "--round", "2025", "--area", "helsinki", str(tmp_path / "m.docx"), db_path=demo_db_path)
+    minutes = run_cli("export", "minutes", "--round", str(ROUND), "--area", "helsinki", str(tmp_path / "m.docx"), db_path=demo_db_path)
     assert minutes.returncode == 1 and len(minutes.stderr.strip().splitlines()) == 1

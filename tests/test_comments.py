@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tools.test_calendar import ROUND
 from yse_core import auth
 from yse_core.comments import add_comment, open_clarification_count, reply, resolve, threads
 from yse_core.errors import AnswerError, PermissionDenied
@@ -14,7 +15,7 @@ from yse_core.responses import get_response_row, round_overview
 def people(demo_db):
     get = lambda name: auth.get_user(demo_db, name)  # noqa: E731
     reviewer, helsinki, vantaa = get("demo-reviewer"), get("demo-helsinki"), get("demo-vantaa")
-    response_id = get_response_row(demo_db, reviewer, 2025, "helsinki")["id"]
+    response_id = get_response_row(demo_db, reviewer, ROUND, "helsinki")["id"]
     return demo_db, reviewer, helsinki, vantaa, response_id
 
 
@@ -67,5 +68,5 @@ def test_open_clarifications_are_counted_in_the_round_overview(people):
     db, reviewer, _, _, response_id = people
     add_comment(db, reviewer, response_id, "Tarkenna", needs_clarification=True)
     add_comment(db, reviewer, response_id, "Pelkkä kommentti")
-    rows = {row["area_id"]: row for row in round_overview(db, reviewer, 2025)}
+    rows = {row["area_id"]: row for row in round_overview(db, reviewer, ROUND)}
     assert rows["helsinki"]["open_clarifications"] == 1

@@ -12,6 +12,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from tools.apptest_helpers import APP
+from tools.test_calendar import ROUND
 from yse_core import areas, auth, cli, comments, rounds
 from yse_core.db import connect
 from yse_core.errors import YseError
@@ -32,7 +33,7 @@ def _unknown_municipality(db) -> None:
 
 def _long_comment(db) -> None:
     reviewer = auth.get_user(db, "demo-reviewer")
-    response_id = get_response_row(db, auth.get_user(db, "demo-helsinki"), 2025, "helsinki")["id"]
+    response_id = get_response_row(db, auth.get_user(db, "demo-helsinki"), ROUND, "helsinki")["id"]
     comments.add_comment(db, reviewer, response_id, "x" * 5_001)
 
 

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import PREVIOUS, ROUND
 from yse_core import audit, auth, discussions, responses
 from yse_core.comments import add_comment
 from yse_core.db import open_db
@@ -64,7 +65,7 @@ def people(demo_db):
 def answered(demo_db, people):
     """Helsinki with answers (long texts, measures), a clarification request and a follow-up from 2024."""
     reviewer, helsinki, _ = people
-    response_id = responses.get_response_row(demo_db, helsinki, 2025, "helsinki")["id"]
+    response_id = responses.get_response_row(demo_db, helsinki, ROUND, "helsinki")["id"]
     for question_id, value in [
         ("trends_process_exists", True),
         ("trends_process_self", 4),
@@ -77,10 +78,10 @@ def answered(demo_db, people):
         responses.save_answer(demo_db, helsinki, response_id, question_id, value, base_version=0)
     add_comment(demo_db, reviewer, response_id, "Miten tilannekuva viedään päätöksentekoon?",
                 question_id="trends_process_description", needs_clarification=True)
-    demo_db.execute("""INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_at)
-                       VALUES (2024, 'yse-2025@1', '2024-01-08', '2024-02-29', 'closed', '2024-01-08T00:00:00+00:00')""")
-    demo_db.execute("""INSERT INTO follow_ups(round_year, area_id, body, owner_side, owner, due, status, created_by, created_at)
-                       VALUES (2024, 'helsinki', 'Nuorten palvelujen vaikuttavuusmittari käyttöön', 'area', 'Työllisyysjohtaja',
+    demo_db.execute(f"""INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_at)
+                       VALUES ({PREVIOUS}, 'yse-2025@1', '2024-01-08', '2024-02-29', 'closed', '2024-01-08T00:00:00+00:00')""")
+    demo_db.execute(f"""INSERT INTO follow_ups(round_year, area_id, body, owner_side, owner, due, status, created_by, created_at)
+                       VALUES ({PREVIOUS}, 'helsinki', 'Nuorten palvelujen vaikuttavuusmittari käyttöön', 'area', 'Työllisyysjohtaja',
                                '2025-06-30', 'in_progress', 'demo-reviewer', '2024-03-01T10:00:00+00:00')""")
     demo_db.conn.commit()
     return response_id
@@ -146,7 +147,7 @@ def test_answer_text(fields, value, lang, expected):
 
 def test_briefing_holds_answers_figures_points_comments_and_follow_ups(demo_db, people, answered):
     reviewer, _, _ = people
-    document = docx.Document(io.BytesIO(briefing_docx(demo_db, reviewer, 2025, "helsinki")))
+    document = docx.Document(io.BytesIO(briefing_docx(demo_db, reviewer, ROUND, "helsinki")))
     text = all_text(document)
     assert "Helsingin kaupunki" in text
     assert "Seuraamme työllisyyskatsausta kuukausittain" in text and "Åland" in text
@@ -157,7 +158,7 @@ def test_briefing_holds_answers_figures_points_comments_and_follow_ups(demo_db, 
     rate = next(row for row in indicator_rows(demo_db, "helsinki", ["TYOTTOMYYSASTE"]))
     assert value_with_unit(rate.area_value, rate.unit, "fi", rate.decimals) in text
     assert value_with_unit(rate.country_value, rate.unit, "fi", rate.decimals) in text
-    points = points_for_area(demo_db, 2025, "helsinki", reviewer)
+    points = points_for_area(demo_db, ROUND, "helsinki", reviewer)
     assert points, "the saved answers should raise at least one discussion point"
     assert all(point.message("fi") in text for point in points)
     assert "Miten tilannekuva viedään päätöksentekoon?" in text
@@ -169,7 +170,7 @@ def test_briefing_holds_answers_figures_points_comments_and_follow_ups(demo_db, 
 
 def test_briefing_in_swedish_uses_swedish_texts(demo_db, people, answered):
     reviewer, _, _ = people
-    text = all_text(docx.Document(io.BytesIO(briefing_docx(demo_db, reviewer, 2025, "helsinki", lang="sv"))))
+    text = all_text(docx.Document(io.BytesIO(briefing_docx(demo_db, reviewer, ROUND, "helsinki", lang="sv"))))
     assert "bakgrundsmaterial" in text and "Helsingfors stad" in text and "Svaren per tema" in text
 
 
@@ -184,13 +185,13 @@ def test_briefing_takes_discussion_points_passed_in(demo_db, people):
             return "Pitkäaikaistyöttömyys kasvaa nopeammin kuin koko maassa."
 
     reviewer, _, _ = people
-    text = all_text(docx.Document(io.BytesIO(briefing_docx(demo_db, reviewer, 2025, "vantaa", points=[Point()]))))
+    text = all_text(docx.Document(io.BytesIO(briefing_docx(demo_db, reviewer, ROUND, "vantaa", points=[Point()]))))
     assert "Testihuomio: Pitkäaikaistyöttömyys kasvaa nopeammin kuin koko maassa." in text and "Korkea" in text
 
 
 def test_briefing_zip_holds_one_briefing_per_area(demo_db, people):
     reviewer, _, _ = people
-    archive = zipfile.ZipFile(io.BytesIO(briefing_zip(demo_db, reviewer, 2025)))
+    archive = zipfile.ZipFile(io.BytesIO(briefing_zip(demo_db, reviewer, ROUND)))
     area_ids = [row[0] for row in demo_db.execute("SELECT id FROM areas ORDER BY id")]
     assert len(area_ids) == 45
     assert sorted(archive.namelist()) == sorted(f"YSE-2025-{area_id}.docx" for area_id in area_ids)
@@ -200,16 +201,16 @@ def test_briefing_zip_holds_one_briefing_per_area(demo_db, people):
 
 def test_respondent_gets_own_briefing_but_not_another_areas(demo_db, people):
     _, helsinki, _ = people
-    assert briefing_docx(demo_db, helsinki, 2025, "helsinki")[:2] == b"PK"
+    assert briefing_docx(demo_db, helsinki, ROUND, "helsinki")[:2] == b"PK"
     with pytest.raises(PermissionDenied):
-        briefing_docx(demo_db, helsinki, 2025, "vantaa")
+        briefing_docx(demo_db, helsinki, ROUND, "vantaa")
 
 
 @pytest.mark.parametrize("export", [briefing_zip, round_workbook_xlsx, round_long_csv])
 def test_respondent_cannot_export_the_whole_round(demo_db, people, export):
     _, helsinki, _ = people
     with pytest.raises(PermissionDenied):
-        export(demo_db, helsinki, 2025)
+        export(demo_db, helsinki, ROUND)
 
 
 # --- workbook and CSV -------------------------------------------------------------------------------
@@ -218,14 +219,14 @@ def test_respondent_cannot_export_the_whole_round(demo_db, people, export):
 @pytest.fixture
 def formulas_saved(demo_db, people):
     _, helsinki, _ = people
-    response_id = responses.get_response_row(demo_db, helsinki, 2025, "helsinki")["id"]
+    response_id = responses.get_response_row(demo_db, helsinki, ROUND, "helsinki")["id"]
     for question_id, value in zip(FORMULA_QUESTIONS, FORMULAS, strict=True):
         responses.save_answer(demo_db, helsinki, response_id, question_id, value, base_version=0)
 
 
 def test_formula_like_answers_are_neutralised_in_the_workbook(demo_db, people, formulas_saved):
     reviewer, _, _ = people
-    workbook = openpyxl.load_workbook(io.BytesIO(round_workbook_xlsx(demo_db, reviewer, 2025)))
+    workbook = openpyxl.load_workbook(io.BytesIO(round_workbook_xlsx(demo_db, reviewer, ROUND)))
     cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None]
     for formula in FORMULAS:
         matches = [cell for cell in cells if isinstance(cell.value, str) and cell.value.lstrip("'") == formula]
@@ -236,14 +237,14 @@ def test_formula_like_answers_are_neutralised_in_the_workbook(demo_db, people, f
 
 def test_formula_like_answers_are_neutralised_in_the_csv(demo_db, people, formulas_saved):
     reviewer, _, _ = people
-    rows = list(csv.reader(io.StringIO(round_long_csv(demo_db, reviewer, 2025).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(round_long_csv(demo_db, reviewer, ROUND).decode("utf-8-sig"))))
     values = {row[3]: row[5] for row in rows[1:] if row[1] == "helsinki"}
     assert [values[question_id] for question_id in FORMULA_QUESTIONS] == ["'" + formula for formula in FORMULAS]
 
 
 def test_workbook_has_readable_sheets_with_frozen_headers_and_filters(demo_db, people, answered):
     reviewer, _, _ = people
-    workbook = openpyxl.load_workbook(io.BytesIO(round_workbook_xlsx(demo_db, reviewer, 2025)))
+    workbook = openpyxl.load_workbook(io.BytesIO(round_workbook_xlsx(demo_db, reviewer, ROUND)))
     questionnaire = get_questionnaire(demo_db, "yse-2025@1")
     assert len(workbook.sheetnames) == len(questionnaire.themes) + 5
     for sheet in workbook.worksheets:
@@ -260,7 +261,7 @@ def test_workbook_has_readable_sheets_with_frozen_headers_and_filters(demo_db, p
     long_rows = list(workbook["Vastaukset (pitkä)"].iter_rows(values_only=True))
     assert long_rows[0] == ("Kierros", "Alueen tunnus", "Alue", "Kysymyksen tunnus", "Kysymys", "Vastaus", "Muuttanut",
                             "Muutettu")
-    assert (2025, "helsinki", "Helsingin kaupunki", "uusimaa_factors") == long_rows[
+    assert (ROUND, "helsinki", "Helsingin kaupunki", "uusimaa_factors") == long_rows[
         [row[3] for row in long_rows].index("uusimaa_factors")][:4]
     assert any(row[5] == SWEDISH_TEXT and row[6] == "demo-helsinki" for row in long_rows)
 
@@ -270,7 +271,7 @@ def test_workbook_has_readable_sheets_with_frozen_headers_and_filters(demo_db, p
     assert round(rate.area_value, 1) in helsinki_row
     assert [row[0] for row in indicators.iter_rows(min_row=2, max_col=1, values_only=True)][0] == "SSS"
 
-    point = points_for_area(demo_db, 2025, "helsinki", reviewer)[0]
+    point = points_for_area(demo_db, ROUND, "helsinki", reviewer)[0]
     assert any(point.message("fi") in row for row in workbook["Keskustelukohdat"].iter_rows(values_only=True))
     follow_ups = list(workbook["Jatkotoimet"].iter_rows(values_only=True))
     assert any("Nuorten palvelujen vaikuttavuusmittari käyttöön" in row and "Käynnissä" in row for row in follow_ups)
@@ -278,11 +279,11 @@ def test_workbook_has_readable_sheets_with_frozen_headers_and_filters(demo_db, p
 
 def test_csv_is_utf8_with_bom_in_long_format(demo_db, people, answered):
     reviewer, _, _ = people
-    data = round_long_csv(demo_db, reviewer, 2025)
+    data = round_long_csv(demo_db, reviewer, ROUND)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["Kierros", "Alueen tunnus", "Alue", "Kysymyksen tunnus", "Kysymys", "Vastaus", "Muuttanut", "Muutettu"]
-    assert ["2025", "helsinki", "Helsingin kaupunki", "trends_process_description"] == next(
+    assert [str(ROUND), "helsinki", "Helsingin kaupunki", "trends_process_description"] == next(
         row for row in rows if row[3] == "trends_process_description")[:4]
     assert any(row[5] == LONG_TEXT for row in rows)  # the line break survives quoting
     assert all(len(row) == 8 for row in rows)
@@ -294,7 +295,7 @@ def test_csv_is_utf8_with_bom_in_long_format(demo_db, people, answered):
 def test_minutes_without_a_record_raise_a_clear_error(demo_db, people):
     reviewer, _, _ = people
     with pytest.raises(NoDiscussionRecord) as caught:
-        minutes_docx(demo_db, reviewer, 2025, "helsinki")
+        minutes_docx(demo_db, reviewer, ROUND, "helsinki")
     assert isinstance(caught.value, YseError)
     assert "Helsingin kaupunki" in str(caught.value) and "ei ole kirjattu" in str(caught.value)
 
@@ -302,22 +303,22 @@ def test_minutes_without_a_record_raise_a_clear_error(demo_db, people):
 def test_minutes_without_a_record_are_refused_in_the_readers_language(demo_db, people):
     reviewer, _, _ = people
     with pytest.raises(NoDiscussionRecord) as caught:
-        minutes_docx(demo_db, reviewer, 2025, "helsinki")
-    assert caught.value.message("en").startswith("The discussion with Helsingin kaupunki in round 2025 has not been recorded")
-    assert caught.value.message("sv").startswith("Diskussionen med Helsingfors stad i omgången 2025 har inte registrerats")
+        minutes_docx(demo_db, reviewer, ROUND, "helsinki")
+    assert caught.value.message("en").startswith(f"The discussion with Helsingin kaupunki in round {ROUND} has not been recorded")
+    assert caught.value.message("sv").startswith(f"Diskussionen med Helsingfors stad i omgången {ROUND} har inte registrerats")
 
 
 def test_minutes_hold_the_discussion_record(demo_db, people):
     reviewer, _, _ = people
     held = date.today()
     discussions.record_discussion(
-        demo_db, reviewer, 2025, "helsinki", held_on=held, participants="Aino Ahola (TEM), Björn Åström (Helsinki)",
+        demo_db, reviewer, ROUND, "helsinki", held_on=held, participants="Aino Ahola (TEM), Björn Åström (Helsinki)",
         notes={"general": "Hyvä keskustelu.", "target_groups": "Nuorisotyöttömyys kasvaa; sovittiin seurannasta."},
         follow_up_needed=True, follow_up_date=held, follow_up_notes="Käydään läpi nuorten palvelut.",
     )
-    discussions.add_follow_up(demo_db, reviewer, 2025, "helsinki", "Ohjaamon vaikuttavuusmittari käyttöön", "area",
+    discussions.add_follow_up(demo_db, reviewer, ROUND, "helsinki", "Ohjaamon vaikuttavuusmittari käyttöön", "area",
                               "Palvelupäällikkö", date(2026, 3, 31), question_id="youth_measures")
-    text = all_text(docx.Document(io.BytesIO(minutes_docx(demo_db, reviewer, 2025, "helsinki"))))
+    text = all_text(docx.Document(io.BytesIO(minutes_docx(demo_db, reviewer, ROUND, "helsinki"))))
     assert "Björn Åström" in text and f"{held.day}.{held.month}.{held.year}" in text
     assert "Hyvä keskustelu." in text and "Nuorisotyöttömyys kasvaa; sovittiin seurannasta." in text
     assert "Kohderyhmät" in text  # the notes under their theme's title
@@ -331,18 +332,18 @@ def test_minutes_hold_the_discussion_record(demo_db, people):
 
 def test_exports_are_recorded_in_the_audit_log(demo_db, people):
     reviewer, helsinki, _ = people
-    briefing_docx(demo_db, helsinki, 2025, "helsinki")
-    round_workbook_xlsx(demo_db, reviewer, 2025)
-    round_long_csv(demo_db, reviewer, 2025)
+    briefing_docx(demo_db, helsinki, ROUND, "helsinki")
+    round_workbook_xlsx(demo_db, reviewer, ROUND)
+    round_long_csv(demo_db, reviewer, ROUND)
     logged = {(event["username"], event["action"], event["target"]) for event in audit.events(demo_db)}
-    assert {("demo-helsinki", "export_briefing", "2025/helsinki"), ("demo-reviewer", "export_workbook", "2025"),
-            ("demo-reviewer", "export_csv", "2025")} <= logged
+    assert {("demo-helsinki", "export_briefing", f"{ROUND}/helsinki"), ("demo-reviewer", "export_workbook", str(ROUND)),
+            ("demo-reviewer", "export_csv", str(ROUND))} <= logged
 
 
 def test_refused_export_is_not_logged(demo_db, people):
     _, helsinki, _ = people
     with pytest.raises(PermissionDenied):
-        briefing_docx(demo_db, helsinki, 2025, "vantaa")
+        briefing_docx(demo_db, helsinki, ROUND, "vantaa")
     assert audit.events(demo_db, action="export_briefing") == []
 
 
@@ -369,7 +370,7 @@ def test_exports_page_prepares_the_zip_on_click(demo_db_path):
     labels = [element.proto.label for element in app.get("download_button")]
     assert "Lataa kaikki taustamateriaalit (.zip)" in labels
     with closing(open_db(demo_db_path)) as db:
-        assert [event["target"] for event in audit.events(db, action="export_zip")] == ["2025"]
+        assert [event["target"] for event in audit.events(db, action="export_zip")] == [str(ROUND)]
 
 
 def test_briefing_indicator_rows_carry_the_vacancy_caveat_computed_from_the_imported_file(demo_db):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tools.test_calendar import ROUND
 from yse_core import auth, responses
 from yse_core.errors import PermissionDenied
 from yse_core.gaps import (
@@ -383,12 +384,12 @@ def test_heatmap_accepts_questionnaire_themes():
 
 def answer(db, area_id: str, question_id: str, value) -> None:
     respondent = auth.get_user(db, f"demo-{area_id}")
-    response_id = responses.get_response_row(db, respondent, 2025, area_id)["id"]
+    response_id = responses.get_response_row(db, respondent, ROUND, area_id)["id"]
     responses.save_answer(db, respondent, response_id, question_id, value, base_version=0)
 
 
 def test_points_for_round_covers_every_area_and_is_silent_before_answers(demo_db):
-    by_area = points_for_round(demo_db, 2025, auth.get_user(demo_db, "demo-admin"))
+    by_area = points_for_round(demo_db, ROUND, auth.get_user(demo_db, "demo-admin"))
     assert len(by_area) == 45
     assert all(points == [] for points in by_area.values())
 
@@ -397,11 +398,11 @@ def test_a_late_interview_area_gets_a_point_once_it_rates_itself_on_time(demo_db
     area_id = stored_standouts(demo_db)["interviews_late"][0]
     admin = auth.get_user(demo_db, "demo-admin")
     answer(demo_db, area_id, "initial_interview_self", 5)
-    points = points_for_round(demo_db, 2025, admin)[area_id]
+    points = points_for_round(demo_db, ROUND, admin)[area_id]
     assert [(p.rule_id, p.severity) for p in points] == [("interview_rated_on_time_statistics_late", "high")]
     assert points[0].message("fi").endswith("(demoaineisto) (demovastaukset)")
     assert points[0].figures["ALKUHAASTATTELU_AJASSA_SHARE"].is_demo
-    assert points_for_area(demo_db, 2025, area_id, admin) == points
+    assert points_for_area(demo_db, ROUND, area_id, admin) == points
 
 
 @pytest.mark.parametrize(
@@ -415,7 +416,7 @@ def test_a_late_interview_area_gets_a_point_once_it_rates_itself_on_time(demo_db
 def test_demo_standouts_show_gaps_in_both_directions(demo_db, reason, question_id, value, rule_id):
     area_id = stored_standouts(demo_db)[reason][0]
     answer(demo_db, area_id, question_id, value)
-    points = points_for_area(demo_db, 2025, area_id, auth.get_user(demo_db, "demo-reviewer"))
+    points = points_for_area(demo_db, ROUND, area_id, auth.get_user(demo_db, "demo-reviewer"))
     assert [p.rule_id for p in points] == [rule_id]
 
 
@@ -424,17 +425,17 @@ def test_points_for_area_matches_the_round_with_many_answers(demo_db):
     answers, _given = rich_inputs()
     for question_id, value in answers.items():
         answer(demo_db, "helsinki", question_id, value)
-    by_round = points_for_round(demo_db, 2025, admin)["helsinki"]
-    assert by_round == points_for_area(demo_db, 2025, "helsinki", admin)
+    by_round = points_for_round(demo_db, ROUND, admin)["helsinki"]
+    assert by_round == points_for_area(demo_db, ROUND, "helsinki", admin)
     assert {p.rule_id for p in by_round} >= {"target_group_measures_without_tracking", "interview_rated_on_time_statistics_late",
                                              "data_packages_little_used", "arm_no_preparedness_plan"}
 
 
 def test_a_respondent_sees_only_their_own_area(demo_db):
     respondent = auth.get_user(demo_db, "demo-helsinki")
-    assert list(points_for_round(demo_db, 2025, respondent)) == ["helsinki"]
+    assert list(points_for_round(demo_db, ROUND, respondent)) == ["helsinki"]
     with pytest.raises(PermissionDenied):
-        points_for_area(demo_db, 2025, "vantaa", respondent)
+        points_for_area(demo_db, ROUND, "vantaa", respondent)
 
 
 def run_gaps(db_path, *argv: str) -> str:
@@ -448,11 +449,11 @@ def run_gaps(db_path, *argv: str) -> str:
 def test_the_gaps_command_lists_points_as_text_and_json(demo_db_path, demo_db):
     area_id = stored_standouts(demo_db)["interviews_late"][0]
     answer(demo_db, area_id, "initial_interview_self", 5)
-    text = run_gaps(demo_db_path, "--round", "2025", "--area", area_id)
+    text = run_gaps(demo_db_path, "--round", str(ROUND), "--area", area_id)
     assert text.splitlines()[0] == f"{area_id} (1)"
     assert "[KORKEA] statutory_services / interview_rated_on_time_statistics_late: Alue arvioi" in text
-    assert "[HIGH]" in run_gaps(demo_db_path, "--round", "2025", "--area", area_id, "--lang", "en")
-    data = json.loads(run_gaps(demo_db_path, "--round", "2025", "--json"))
+    assert "[HIGH]" in run_gaps(demo_db_path, "--round", str(ROUND), "--area", area_id, "--lang", "en")
+    data = json.loads(run_gaps(demo_db_path, "--round", str(ROUND), "--json"))
     assert len(data) == 45
     assert data[area_id][0]["rule_id"] == "interview_rated_on_time_statistics_late"
     assert data["helsinki"] == []

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tools.test_calendar import ROUND
 from yse_core import audit, auth, responses, rounds
 from yse_core.gaps import IndicatorFigure, evaluate, points_for_area, points_for_round, shipped_rules
 from yse_core.gaps.report import CALIBRATION_LIMIT, report_text, rule_report
@@ -46,7 +47,7 @@ def statfin_variant(period: str = "2026M06", changes: dict[tuple[str, str], int]
 
 def answer(db, area_id: str, values: dict) -> None:
     respondent = auth.get_user(db, f"demo-{area_id}")
-    response_id = responses.get_response_row(db, respondent, 2025, area_id)["id"]
+    response_id = responses.get_response_row(db, respondent, ROUND, area_id)["id"]
     for question_id, value in values.items():
         responses.save_answer(db, respondent, response_id, question_id, value, base_version=0)
 
@@ -73,10 +74,10 @@ def test_a_few_people_more_in_a_small_area_raise_no_alarm(demo_db):
     answer(demo_db, "tunturi-lappi-pello", NEEDS_WITHOUT_MEASURES)
     import_file(demo_db, "12r5-2025M06.json", statfin_variant("2025M06"), user="test")
     import_file(demo_db, "12r5-2026M06.json", statfin_variant("2026M06"), user="test")
-    unchanged = points_for_area(demo_db, 2025, "tunturi-lappi-pello", admin)
+    unchanged = points_for_area(demo_db, ROUND, "tunturi-lappi-pello", admin)
     kittila = {("KU261", "PITKAAIKAISTYOTTOMAT"): 7, ("KU261", "TYOTTOMAT25"): 3, ("KU261", "TYOTTOMATLOPUSSA"): 18}
     import_file(demo_db, "12r5-2026M06-kittila.json", statfin_variant("2026M06", kittila), user="test")
-    changed = points_for_area(demo_db, 2025, "tunturi-lappi-pello", admin)
+    changed = points_for_area(demo_db, ROUND, "tunturi-lappi-pello", admin)
     assert alarms(changed) == alarms(unchanged)
     growth = [point for point in changed if point.rule_id in ("ltu_results_rated_high_statistics_poor",
                                                              "youth_results_rated_high_statistics_poor")]
@@ -91,7 +92,7 @@ def test_the_same_relative_change_in_a_large_area_is_evidence(demo_db):
     import_file(demo_db, "12r5-2025M06.json", statfin_variant("2025M06"), user="test")
     import_file(demo_db, "12r5-2026M06.json", statfin_variant("2026M06", {("KU091", "PITKAAIKAISTYOTTOMAT"): 3000}),
                 user="test")
-    points = [p for p in points_for_area(demo_db, 2025, "helsinki", admin)
+    points = [p for p in points_for_area(demo_db, ROUND, "helsinki", admin)
               if p.rule_id == "ltu_results_rated_high_statistics_poor"]
     assert [p.severity for p in points] == ["medium"]
     assert "enemmän kuin satunnaisvaihtelu selittää" in points[0].message("fi")
@@ -183,13 +184,13 @@ def real_round(demo_db):
     """The demo's invented answers for 37 areas, with the real 12r5 file in place of the demo statistics."""
     from yse_core.demo_answers import fill_demo_answers
 
-    fill_demo_answers(demo_db, 2025)
+    fill_demo_answers(demo_db, ROUND)
     import_file(demo_db, REAL_FILE.name, REAL_FILE.read_bytes(), user="test")
     return demo_db
 
 
 def test_no_rule_fires_for_nearly_every_area_on_the_real_file(real_round):
-    report = rule_report(real_round, 2025)
+    report = rule_report(real_round, ROUND)
     assert report["reference_period"] == "2026-06"
     assert report["areas"] == 45
     too_common = [count.rule_id for count in report["rules"] if count.too_common]
@@ -205,7 +206,7 @@ SCALE_LABEL = re.compile(r"\d – \w")
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_messages_on_the_real_file_have_no_dash_or_none(real_round, lang):
-    by_area = points_for_round(real_round, 2025, auth.get_user(real_round, "demo-admin"))
+    by_area = points_for_round(real_round, ROUND, auth.get_user(real_round, "demo-admin"))
     messages = [point.message(lang) for points in by_area.values() for point in points]
     assert len(messages) > 50
     for message in messages:
@@ -215,7 +216,7 @@ def test_messages_on_the_real_file_have_no_dash_or_none(real_round, lang):
 
 
 def test_a_point_read_from_demo_answers_is_labelled_demo(real_round):
-    by_area = points_for_round(real_round, 2025, auth.get_user(real_round, "demo-admin"))
+    by_area = points_for_round(real_round, ROUND, auth.get_user(real_round, "demo-admin"))
     points = [point for points in by_area.values() for point in points]
     assert points and all(point.demo_answers for point in points)
     assert all(point.message("fi").endswith("(demovastaukset)") for point in points)
@@ -232,17 +233,17 @@ def test_a_round_reads_its_own_month_and_a_change_is_audited(demo_db):
     answer(demo_db, "kainuu-koillismaa", {"arm_plan_exists": False})
 
     def periods() -> set[str]:
-        points = points_for_area(demo_db, 2025, "kainuu-koillismaa", admin)
+        points = points_for_area(demo_db, ROUND, "kainuu-koillismaa", admin)
         return {figure.period for point in points for figure in point.figures.values()}
 
-    assert rounds.reference_period(demo_db, 2025) == "2026-06"  # the default: latest month before the deadline's
+    assert rounds.reference_period(demo_db, ROUND) == "2026-06"  # the default: latest month before the deadline's
     assert periods() == {"2026-06"}
-    rounds.set_reference_period(demo_db, 2025, "2026-01", actor="demo-admin")
+    rounds.set_reference_period(demo_db, ROUND, "2026-01", actor="demo-admin")
     assert periods() == {"2025-12"}  # the latest at or before the round's month
-    message = points_for_area(demo_db, 2025, "kainuu-koillismaa", admin)[0].message("fi")
+    message = points_for_area(demo_db, ROUND, "kainuu-koillismaa", admin)[0].message("fi")
     assert "12/2025" in message and "06/2026" not in message
     events = audit.events(demo_db, action="round_reference_period_set")
-    assert events and events[0]["target"] == "2025"
+    assert events and events[0]["target"] == str(ROUND)
 
 
 def test_the_gaps_json_says_which_figures_the_portal_computed_and_membership(real_round, tmp_path):
@@ -254,7 +255,7 @@ def test_the_gaps_json_says_which_figures_the_portal_computed_and_membership(rea
     parser.add_argument("--db")
     add_gaps_parser(parser.add_subparsers(dest="command", required=True))
     path = real_round.execute("PRAGMA database_list").fetchone()[2]
-    args = parser.parse_args(["--db", path, "gaps", "--round", "2025", "--json"])
+    args = parser.parse_args(["--db", path, "gaps", "--round", str(ROUND), "--json"])
     data = json.loads(args.func(args))
     figures = [figure for points in data.values() for point in points for figure in point["figures"].values()]
     assert figures
@@ -263,6 +264,6 @@ def test_the_gaps_json_says_which_figures_the_portal_computed_and_membership(rea
         assert figure["computed"] in (True, False)
     shares = [figure for figure in figures if figure["code"].endswith("_SHARE")]
     assert shares and all(figure["computed"] for figure in shares)
-    report = parser.parse_args(["--db", path, "gaps", "report", "--round", "2025", "--json"])
+    report = parser.parse_args(["--db", path, "gaps", "report", "--round", str(ROUND), "--json"])
     rows = json.loads(report.func(report))["rules"]
     assert {row["rule_id"] for row in rows} == {rule.id for rule in RULES.rules}

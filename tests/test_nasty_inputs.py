@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import ROUND
 from ui.questionnaire_form import widget_key
 from yse_core import auth, responses
 from yse_core.db import open_db
@@ -20,7 +21,6 @@ from yse_core.exports.safe import xml_text
 from yse_core.exports.workbook import round_long_csv, round_workbook_xlsx
 from yse_core.questionnaire.models import TEXT_MAX_LENGTH
 
-ROUND = 2025
 AREA = "helsinki"
 QUESTION = "trends_process_description"  # a long_text question every area sees
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -9,13 +9,13 @@ import openpyxl
 import pytest
 
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import ROUND
 from yse_core import audit
 from yse_core.auth import get_user
 from yse_core.errors import AnswerError, PermissionDenied
 from yse_core.offline import TemplateError, apply_template, preview_changes, read_template, template_xlsx
 from yse_core.responses import export_answers, get_response_row, import_answers, save_answer
 
-ROUND = 2025
 AREA = "helsinki"
 ANSWER = "G"  # the answer column of the Kysely sheet
 FORMULA_LIKE = "=1+1 ei ole kaava: työllisyys ja ääkköset Ä Ö å"

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from tools.apptest_helpers import logged_in_app, titles
+from tools.test_calendar import NEXT, ROUND
 from yse_core import audit, auth
 from yse_core.db import open_db
 from yse_core.responses import get_response_row, load_answers
 
-RESPONDENT_PAGES = {"pages/area_home.py": "Helsingin kaupunki", "pages/questionnaire.py": "YSE-keskustelut 2025: ennakkokysely"}
+RESPONDENT_PAGES = {"pages/area_home.py": "Helsingin kaupunki", "pages/questionnaire.py": f"YSE-keskustelut {ROUND}: ennakkokysely"}
 REVIEWER_PAGES = {"pages/round_overview.py": "Kierroksen yleiskuva", "pages/area_view.py": None}
 ADMIN_PAGES = {
     "pages/admin_users.py": "Käyttäjät", "pages/admin_areas.py": "Alueet ja kunnat",
@@ -74,7 +75,7 @@ def test_respondent_answers_each_widget_type_and_database_holds_it(demo_db_path)
     app = _questionnaire(logged_in_app(demo_db_path, "demo-helsinki"))
     db = open_db(demo_db_path)
     user = auth.get_user(db, "demo-helsinki")
-    response_id = get_response_row(db, user, 2025, "helsinki")["id"]
+    response_id = get_response_row(db, user, ROUND, "helsinki")["id"]
 
     def key(question_id):
         return f"q-{response_id}-{question_id}"
@@ -108,7 +109,7 @@ def test_the_theme_radio_keeps_its_labels_and_sends_its_value_when_an_answer_mov
     before = app.radio(key="yse_theme")
     labels, captions = list(before.options), list(before.proto.captions)
     db = open_db(demo_db_path)
-    response_id = get_response_row(db, auth.get_user(db, "demo-helsinki"), 2025, "helsinki")["id"]
+    response_id = get_response_row(db, auth.get_user(db, "demo-helsinki"), ROUND, "helsinki")["id"]
     app.number_input(key=f"q-{response_id}-employer_contacts_per_year").set_value(1200).run()
     after = app.radio(key="yse_theme")
     assert not app.exception, app.exception
@@ -122,7 +123,7 @@ def test_out_of_range_number_shows_message_and_is_not_saved(demo_db_path):
     app = _questionnaire(logged_in_app(demo_db_path, "demo-helsinki"))
     db = open_db(demo_db_path)
     user = auth.get_user(db, "demo-helsinki")
-    response_id = get_response_row(db, user, 2025, "helsinki")["id"]
+    response_id = get_response_row(db, user, ROUND, "helsinki")["id"]
     app.radio(key="yse_theme").set_value("statutory_services").run()
     app.number_input(key=f"q-{response_id}-face_to_face_share_reported").set_value(150).run()
     assert any("100" in element.value for element in app.error)
@@ -171,7 +172,7 @@ def test_compare_page_shows_a_question_across_areas(demo_db_path):
     user = auth.get_user(db, "demo-helsinki")
     from yse_core.responses import save_answer
 
-    save_answer(db, user, get_response_row(db, user, 2025, "helsinki")["id"], "trends_process_self", 5, base_version=0)
+    save_answer(db, user, get_response_row(db, user, ROUND, "helsinki")["id"], "trends_process_self", 5, base_version=0)
     app = logged_in_app(demo_db_path, "demo-reviewer")
     app.switch_page("pages/compare.py").run()
     app.selectbox(key="compare-question").set_value("trends_process_self").run()
@@ -190,17 +191,17 @@ def test_compare_page_shows_the_same_question_year_over_year(demo_db_path):
 
     db = open_db(demo_db_path)
     user = auth.get_user(db, "demo-helsinki")
-    save_answer(db, user, get_response_row(db, user, 2025, "helsinki")["id"], "trends_process_self", 2, base_version=0)
+    save_answer(db, user, get_response_row(db, user, ROUND, "helsinki")["id"], "trends_process_self", 2, base_version=0)
     register_questionnaire(db, Path(__file__).resolve().parent.parent / "questionnaires" / "yse-2026.yaml")
-    open_round(db, 2026, "yse-2026@1", date.today() + timedelta(days=30))
-    save_answer(db, user, get_response_row(db, user, 2026, "helsinki")["id"], "trends_process_self", 4, base_version=0)
+    open_round(db, NEXT, "yse-2026@1", date.today() + timedelta(days=30))
+    save_answer(db, user, get_response_row(db, user, NEXT, "helsinki")["id"], "trends_process_self", 4, base_version=0)
     app = logged_in_app(demo_db_path, "demo-reviewer")
     app.switch_page("pages/compare.py").run()
     app.selectbox(key="compare-question").set_value("trends_process_self").run()
     assert not app.exception, app.exception
     years = app.dataframe[-1].value
-    assert list(years.columns) == ["2025", "2026"]
-    assert years.loc["Helsingin kaupunki", "2025"].startswith("2 –") and years.loc["Helsingin kaupunki", "2026"].startswith("4 –")
+    assert list(years.columns) == [str(ROUND), str(NEXT)]
+    assert years.loc["Helsingin kaupunki", str(ROUND)].startswith("2 –") and years.loc["Helsingin kaupunki", str(NEXT)].startswith("4 –")
 
 
 def test_no_url_path_is_the_name_of_a_page_file():

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from tests.statfin_files import statfin_copy
+from tools.test_calendar import NEXT
 from yse_core import auth, rounds
 from yse_core.db import transaction
 from yse_core.exports import round_workbook_xlsx
@@ -152,8 +153,8 @@ def test_a_partial_rate_whose_range_holds_the_country_is_not_compared(plain_db):
 
 
 def test_workbook_gives_a_partial_count_as_its_lower_bound_with_a_note(hyvinkaa_suppressed):
-    rounds.open_round(hyvinkaa_suppressed, 2026, "yse-2026@1", date(2026, 7, 24), opens=date(2026, 6, 1))
-    sheet = openpyxl.load_workbook(io.BytesIO(round_workbook_xlsx(hyvinkaa_suppressed, ADMIN, 2026)))["Tunnusluvut"]
+    rounds.open_round(hyvinkaa_suppressed, NEXT, "yse-2026@1", date(2026, 7, 24), opens=date(2026, 6, 1))
+    sheet = openpyxl.load_workbook(io.BytesIO(round_workbook_xlsx(hyvinkaa_suppressed, ADMIN, NEXT)))["Tunnusluvut"]
     headers = [cell.value for cell in sheet[1]]
     row = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "keski-uusimaa")
     (stored,) = [figure for figure in situation.theme_figures(hyvinkaa_suppressed, "keski-uusimaa", ["TYOTTOMATLOPUSSA"])]

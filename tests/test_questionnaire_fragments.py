@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from tools.apptest_fragments import fragment_called_with, fragment_reruns
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import ROUND
 from yse_core import auth
 from yse_core.db import open_db
 from yse_core.responses import get_response_row, load_answers
@@ -27,7 +28,7 @@ def _questionnaire(db_path, username="demo-helsinki"):
 def _response_id(db_path, username="demo-helsinki", area="helsinki") -> int:
     db = open_db(db_path)
     try:
-        return get_response_row(db, auth.get_user(db, username), 2025, area)["id"]
+        return get_response_row(db, auth.get_user(db, username), ROUND, area)["id"]
     finally:
         db.close()
 

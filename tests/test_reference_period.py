@@ -13,6 +13,7 @@ import pytest
 
 from tests.statfin_files import statfin_copy
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import NEXT, ROUND
 from yse_core import auth, rounds
 from yse_core.db import open_db, transaction
 from yse_core.exports import briefing_docx, round_workbook_xlsx
@@ -24,7 +25,7 @@ from yse_core.setup import init_database
 ADMIN = auth.User("tester", "Testaaja", "admin", None)
 # Helsinki is one municipality (091): its area figure is the city's. 12/2025 is the real file with 2,578 fewer.
 HELSINKI_UNEMPLOYED = {"2025-12": 50000.0, "2026-06": 52578.0}
-ROUND_MONTHS = [(2025, "2025-12"), (2026, "2026-06")]
+ROUND_MONTHS = [(ROUND, "2025-12"), (NEXT, "2026-06")]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,8 @@ def two_months_template(tmp_path_factory):
         for region, level, value in (("helsinki", "area", 41.0), ("SSS", "country", 38.5)):
             db.execute("INSERT INTO indicator_values(indicator_code, region_code, region_level, period, value) "
                        "VALUES ('KASVOKKAIN_SHARE', ?, ?, '2025-12', ?)", [region, level, value])
-    rounds.open_round(db, 2025, "yse-2025@1", date(2026, 1, 20), opens=date(2025, 11, 1))
-    rounds.open_round(db, 2026, "yse-2026@1", date(2026, 7, 24), opens=date(2026, 6, 1))
+    rounds.open_round(db, ROUND, "yse-2025@1", date(2026, 1, 20), opens=date(2025, 11, 1))
+    rounds.open_round(db, NEXT, "yse-2026@1", date(2026, 7, 24), opens=date(2026, 6, 1))
     db.close()
     return path
 
@@ -89,8 +90,8 @@ def test_a_figure_missing_at_the_month_keeps_its_own_earlier_period(db):
         ("TYOTTOMATLOPUSSA", "2026-06"), ("KASVOKKAIN_SHARE", "2025-12")]
     assert list(situation.theme_table(figures, "fi")["Kausi"]) == ["06/2026", "12/2025"]
     caption = situation.period_caption([figure["period"] for figure in figures], "fi", reference="2026-06",
-                                       round_year=2026)
-    assert caption.startswith("Tilastokuukausi 06/2026 (kierroksen 2026 viitekuukausi).")
+                                       round_year=NEXT)
+    assert caption.startswith(f"Tilastokuukausi 06/2026 (kierroksen {NEXT} viitekuukausi).")
     assert "viimeisin sitä edeltävä" in caption
 
 
@@ -107,17 +108,17 @@ def test_without_a_round_the_latest_month_is_read_and_stated(db):
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("fi", "Tilastokuukausi 12/2025 (kierroksen 2025 viitekuukausi)."),
-    ("sv", "Statistikmånad 12/2025 (referensmånad för omgången 2025)."),
-    ("en", "Statistics month 12/2025 (the reference month of round 2025)."),
+    ("fi", f"Tilastokuukausi 12/2025 (kierroksen {ROUND} viitekuukausi)."),
+    ("sv", f"Statistikmånad 12/2025 (referensmånad för omgången {ROUND})."),
+    ("en", f"Statistics month 12/2025 (the reference month of round {ROUND})."),
 ])
 def test_caption_names_the_rounds_month(lang, expected):
-    assert situation.period_caption(["2025-12"], lang, reference="2025-12", round_year=2025) == expected
+    assert situation.period_caption(["2025-12"], lang, reference="2025-12", round_year=ROUND) == expected
 
 
 def test_an_admin_set_month_replaces_the_default(db):
-    rounds.set_reference_period(db, 2026, "2025-12", actor="tester")
-    (figure,) = situation.theme_figures(db, "helsinki", ["TYOTTOMATLOPUSSA"], reference=rounds.reference_period(db, 2026))
+    rounds.set_reference_period(db, NEXT, "2025-12", actor="tester")
+    (figure,) = situation.theme_figures(db, "helsinki", ["TYOTTOMATLOPUSSA"], reference=rounds.reference_period(db, NEXT))
     assert figure["period"] == "2025-12" and figure["area_value"] == HELSINKI_UNEMPLOYED["2025-12"]
 
 
@@ -164,7 +165,7 @@ def _panel(app):
 
 def test_area_view_panel_follows_the_rounds_month_when_an_admin_changes_it(demo_db_path):
     demo = open_db(demo_db_path)
-    rounds.set_reference_period(demo, 2025, "2025-06", actor="tester")
+    rounds.set_reference_period(demo, ROUND, "2025-06", actor="tester")
     theme = rounds.get_questionnaire(demo, "yse-2025@1").themes[0].id
     app = logged_in_app(demo_db_path, "demo-reviewer")
     app.query_params["area"], app.query_params["teema"] = "helsinki", theme
@@ -172,19 +173,19 @@ def test_area_view_panel_follows_the_rounds_month_when_an_admin_changes_it(demo_
     assert not app.exception, app.exception
     table, captions = _panel(app)
     assert set(table["Kausi"]) == {"06/2025"}
-    assert "Tilastokuukausi 06/2025 (kierroksen 2025 viitekuukausi)." in captions
+    assert f"Tilastokuukausi 06/2025 (kierroksen {ROUND} viitekuukausi)." in captions
 
-    rounds.set_reference_period(demo, 2025, None, actor="tester")  # back to the default; no import, same data stamp
+    rounds.set_reference_period(demo, ROUND, None, actor="tester")  # back to the default; no import, same data stamp
     demo.close()
     app.run()
     assert not app.exception, app.exception
     table, captions = _panel(app)
     assert set(table["Kausi"]) == {"12/2025"}
-    assert "Tilastokuukausi 12/2025 (kierroksen 2025 viitekuukausi)." in captions
+    assert f"Tilastokuukausi 12/2025 (kierroksen {ROUND} viitekuukausi)." in captions
 
 
 def test_exports_page_states_the_rounds_month(demo_db_path):
     app = logged_in_app(demo_db_path, "demo-reviewer")
     app.switch_page("pages/exports.py").run()
     assert not app.exception, app.exception
-    assert "Tilastokuukausi 12/2025 (kierroksen 2025 viitekuukausi)." in [caption.value for caption in app.caption]
+    assert f"Tilastokuukausi 12/2025 (kierroksen {ROUND} viitekuukausi)." in [caption.value for caption in app.caption]

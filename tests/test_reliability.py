@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 from tools import load_answers
+from tools.test_calendar import ROUND
 from yse_core import auth, responses
 from yse_core.db import open_db, transaction
 from yse_core.errors import DatabaseError
 from yse_core.indicators.store import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUND = 2025
 AREA = "helsinki"
 TEXT_QUESTION = "trends_process_description"
 FIXTURE_12R5 = ROOT / "tests" / "fixtures" / "indicators" / "statfin-12r5-kunnat-2026M06.json"
@@ -94,10 +94,11 @@ def test_two_processes_on_the_same_question_get_conflicts_not_silent_overwrites(
 SAVE_LOOP = """
 import sys
 from yse_core import auth, responses
+from tools.test_calendar import ROUND
 from yse_core.db import open_db
 db = open_db(sys.argv[1])
 user = auth.get_user(db, "demo-helsinki")
-rid = responses.get_response_row(db, user, 2025, "helsinki")["id"]
+rid = responses.get_response_row(db, user, ROUND, "helsinki")["id"]
 version = 0
 for i in range(100000):
     saved = responses.save_answer(db, user, rid, "trends_process_description", f"tallennus {i} " + "x" * 2000,

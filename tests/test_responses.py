@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from tools.test_calendar import NEXT, ROUND
 from yse_core import audit, auth, responses, rounds
 from yse_core.db import open_db, transaction
 from yse_core.errors import AnswerError, ConflictError, PermissionDenied
 from yse_core.questionnaire import missing_required
 
-ROUND = 2025
 AREA = "helsinki"
 
 FULL_MEASURE_ROW = {
@@ -93,8 +93,8 @@ def text_round(demo_db, tmp_path) -> int:
     path = tmp_path / "responses-test.yaml"
     path.write_text(TEXT_QUESTIONNAIRE, encoding="utf-8")
     key = rounds.register_questionnaire(demo_db, path)
-    rounds.open_round(demo_db, 2026, key, date.today() + timedelta(days=30))
-    return 2026
+    rounds.open_round(demo_db, NEXT, key, date.today() + timedelta(days=30))
+    return NEXT
 
 
 # --- save and read back ----------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def test_submit_records_who_and_when(demo_db):
     submitted = responses.submit(demo_db, respondent, response_id(demo_db))
     assert (submitted["state"], submitted["submitted_by"]) == ("submitted", "demo-helsinki")
     assert submitted["submitted_at"]
-    assert audit.events(demo_db, action="response_submitted")[0]["target"] == "2025/helsinki"
+    assert audit.events(demo_db, action="response_submitted")[0]["target"] == f"{ROUND}/helsinki"
 
 
 def test_submitted_response_refuses_saves(demo_db):
@@ -349,7 +349,7 @@ def test_reviewer_reopens_a_submitted_response_and_the_respondent_can_save_again
     reopened = responses.reopen(demo_db, user(demo_db, "demo-reviewer"), rid, reason="Täydennettävää")
     assert reopened["state"] == "reopened"
     event = audit.events(demo_db, action="response_reopened")[0]
-    assert (event["username"], event["target"]) == ("demo-reviewer", "2025/helsinki")
+    assert (event["username"], event["target"]) == ("demo-reviewer", f"{ROUND}/helsinki")
     assert "Täydennettävää" in event["details"]
     saved = responses.save_answer(demo_db, respondent, rid, "trends_process_description", "Täydennys", base_version=0)
     assert saved.version == 1
@@ -423,7 +423,7 @@ def test_closed_round_refuses_writes_with_a_clear_message(demo_db, call):
     with transaction(demo_db):
         demo_db.execute("UPDATE rounds SET state = 'closed' WHERE year = ?", [ROUND])
     before = snapshot(demo_db)
-    with pytest.raises(PermissionDenied, match="Kierros 2025 on suljettu"):
+    with pytest.raises(PermissionDenied, match=f"Kierros {ROUND} on suljettu"):
         EVERY_CALL_ON_HELSINKI[call](demo_db, user(demo_db), response_id(demo_db))
     assert snapshot(demo_db) == before
 
@@ -516,7 +516,7 @@ def test_import_writes_valid_answers_and_reports_changed_and_unchanged(demo_db):
         **data, "trends_data_sources": ["employment_bulletin", "other"],  # questionnaire order
     }
     event = audit.events(demo_db, action="answers_imported")[0]
-    assert (event["username"], event["target"]) == ("demo-helsinki", "2025/helsinki")
+    assert (event["username"], event["target"]) == ("demo-helsinki", f"{ROUND}/helsinki")
     assert '"changed": 3' in event["details"]
 
 

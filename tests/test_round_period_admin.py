@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import NEXT, ROUND
 from ui.round_period import DEFAULT_MONTH
 from yse_core import rounds
 from yse_core.cli import main
@@ -35,7 +36,7 @@ def _period_events(db) -> list[dict]:
 def _older_month(db) -> str:
     """A month with data that is not the 2025 round's default, so setting it is a visible change."""
     months = rounds.statistics_months(db)
-    default = rounds.default_reference_period(db, rounds.get_round(db, 2025)["deadline"])
+    default = rounds.default_reference_period(db, rounds.get_round(db, ROUND)["deadline"])
     return next(month for month in months if month != default)
 
 
@@ -45,55 +46,55 @@ def _older_month(db) -> str:
 def test_cli_opens_a_round_with_its_statistics_month(demo_db, demo_db_path, capsys):
     month = _older_month(demo_db)
     deadline = (date.today() + timedelta(days=30)).isoformat()
-    code, out, err = _cli(demo_db_path, capsys, "rounds", "open", "--year", "2026", "--questionnaire", "yse-2026@1",
+    code, out, err = _cli(demo_db_path, capsys, "rounds", "open", "--year", str(NEXT), "--questionnaire", "yse-2026@1",
                           "--deadline", deadline, "--reference-period", month)
     assert code == 0, err
-    assert out.strip() == f"Kierros 2026 avattu, määräaika {deadline}, tilastokuukausi {month}"
-    assert rounds.get_round(demo_db, 2026)["reference_period"] == month
+    assert out.strip() == f"Kierros {NEXT} avattu, määräaika {deadline}, tilastokuukausi {month}"
+    assert rounds.get_round(demo_db, NEXT)["reference_period"] == month
     details = json.loads(demo_db.execute(
-        "SELECT details FROM audit_log WHERE action = 'round_opened' AND target = '2026'").fetchone()[0])
+        f"SELECT details FROM audit_log WHERE action = 'round_opened' AND target = '{NEXT}'").fetchone()[0])
     assert details["reference_period"] == month
 
 
 def test_cli_set_period_then_default_are_audited_and_listed(demo_db, demo_db_path, capsys):
     month = _older_month(demo_db)
-    default = rounds.default_reference_period(demo_db, rounds.get_round(demo_db, 2025)["deadline"])
-    assert _cli(demo_db_path, capsys, "rounds", "set-period", "--year", "2025", "--period", month)[:2] == (
-        0, f"Kierros 2025: tilastokuukausi {month}\n")
-    assert rounds.get_round(demo_db, 2025)["reference_period"] == month
+    default = rounds.default_reference_period(demo_db, rounds.get_round(demo_db, ROUND)["deadline"])
+    assert _cli(demo_db_path, capsys, "rounds", "set-period", "--year", str(ROUND), "--period", month)[:2] == (
+        0, f"Kierros {ROUND}: tilastokuukausi {month}\n")
+    assert rounds.get_round(demo_db, ROUND)["reference_period"] == month
     assert f"tilastokuukausi {month}\n" in _cli(demo_db_path, capsys, "rounds", "list")[1]
 
-    assert _cli(demo_db_path, capsys, "rounds", "set-period", "--year", "2025", "--default")[:2] == (
-        0, f"Kierros 2025: tilastokuukausi {default} (oletus)\n")
-    assert rounds.get_round(demo_db, 2025)["reference_period"] is None
+    assert _cli(demo_db_path, capsys, "rounds", "set-period", "--year", str(ROUND), "--default")[:2] == (
+        0, f"Kierros {ROUND}: tilastokuukausi {default} (oletus)\n")
+    assert rounds.get_round(demo_db, ROUND)["reference_period"] is None
     assert f"tilastokuukausi {default} (oletus)" in _cli(demo_db_path, capsys, "rounds", "list")[1]
     assert _period_events(demo_db) == [
-        {"username": "cli", "target": "2025", "old": None, "new": month},
-        {"username": "cli", "target": "2025", "old": month, "new": None},
+        {"username": "cli", "target": str(ROUND), "old": None, "new": month},
+        {"username": "cli", "target": str(ROUND), "old": month, "new": None},
     ]
 
 
 @pytest.mark.parametrize("bad", ["2025-13", "2025-00", "2025-1", "2025/12", "kesäkuu 2025", "12/2025"])
 def test_cli_bad_period_says_the_format_in_finnish_and_writes_nothing(demo_db, demo_db_path, capsys, bad):
-    code, out, err = _cli(demo_db_path, capsys, "rounds", "set-period", "--year", "2025", "--period", bad)
+    code, out, err = _cli(demo_db_path, capsys, "rounds", "set-period", "--year", str(ROUND), "--period", bad)
     assert (code, out) == (1, "")
     assert err.strip() == f"virhe: Tilastokuukausi '{bad}' ei ole muotoa VVVV-KK (esim. 2025-12)."
-    assert rounds.get_round(demo_db, 2025)["reference_period"] is None
+    assert rounds.get_round(demo_db, ROUND)["reference_period"] is None
     assert _period_events(demo_db) == []
 
 
 def test_cli_open_with_a_bad_period_opens_no_round(demo_db, demo_db_path, capsys):
     deadline = (date.today() + timedelta(days=30)).isoformat()
-    code, _, err = _cli(demo_db_path, capsys, "rounds", "open", "--year", "2026", "--questionnaire", "yse-2026@1",
+    code, _, err = _cli(demo_db_path, capsys, "rounds", "open", "--year", str(NEXT), "--questionnaire", "yse-2026@1",
                         "--deadline", deadline, "--reference-period", "2026-6")
     assert code == 1 and "ei ole muotoa VVVV-KK" in err
-    assert demo_db.execute("SELECT COUNT(*) FROM rounds WHERE year = 2026").fetchone()[0] == 0
-    assert demo_db.execute("SELECT COUNT(*) FROM responses WHERE round_year = 2026").fetchone()[0] == 0
+    assert demo_db.execute(f"SELECT COUNT(*) FROM rounds WHERE year = {NEXT}").fetchone()[0] == 0
+    assert demo_db.execute(f"SELECT COUNT(*) FROM responses WHERE round_year = {NEXT}").fetchone()[0] == 0
 
 
 def test_cli_set_period_needs_a_period_or_default(demo_db_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["--db", str(demo_db_path), "rounds", "set-period", "--year", "2025"])
+        main(["--db", str(demo_db_path), "rounds", "set-period", "--year", str(ROUND)])
     assert exit_info.value.code == 2
     assert "--period" in capsys.readouterr().err
 
@@ -105,7 +106,7 @@ def test_cli_set_period_needs_a_period_or_default(demo_db_path, capsys):
 ])
 def test_bad_period_error_is_in_the_callers_language(demo_db, lang, expected):
     with pytest.raises(YseError) as error:
-        rounds.set_reference_period(demo_db, 2025, "2025-13", actor="x")
+        rounds.set_reference_period(demo_db, ROUND, "2025-13", actor="x")
     assert error.value.message(lang) == expected
 
 
@@ -131,46 +132,46 @@ def _display(month: str) -> str:
 def test_admin_sets_a_rounds_statistics_month_on_the_page(demo_db, demo_db_path):
     month = _older_month(demo_db)
     app = _rounds_page(demo_db_path)
-    assert _month_column(app)[2025].endswith(" (oletus)")
+    assert _month_column(app)[ROUND].endswith(" (oletus)")
     app.selectbox(key="period-month-2025").set_value(month).run()
     app.button(key="period-save").click().run()
     assert not app.exception, app.exception
-    assert rounds.get_round(demo_db, 2025)["reference_period"] == month
-    assert [element.value for element in app.success] == [f"Kierroksen 2025 tilastokuukausi on nyt {_display(month)}."]
-    assert _month_column(app)[2025] == _display(month)
-    assert _period_events(demo_db) == [{"username": "demo-admin", "target": "2025", "old": None, "new": month}]
+    assert rounds.get_round(demo_db, ROUND)["reference_period"] == month
+    assert [element.value for element in app.success] == [f"Kierroksen {ROUND} tilastokuukausi on nyt {_display(month)}."]
+    assert _month_column(app)[ROUND] == _display(month)
+    assert _period_events(demo_db) == [{"username": "demo-admin", "target": str(ROUND), "old": None, "new": month}]
 
 
 def test_admin_resets_a_rounds_statistics_month_to_the_default_on_the_page(demo_db, demo_db_path):
     month = _older_month(demo_db)
-    default = rounds.default_reference_period(demo_db, rounds.get_round(demo_db, 2025)["deadline"])
-    rounds.set_reference_period(demo_db, 2025, month, actor="setup")
+    default = rounds.default_reference_period(demo_db, rounds.get_round(demo_db, ROUND)["deadline"])
+    rounds.set_reference_period(demo_db, ROUND, month, actor="setup")
     app = _rounds_page(demo_db_path)
     select = app.selectbox(key="period-month-2025")
     assert select.value == month
     assert select.options[0] == f"Oletus: viimeisin ennen määräaikaa ({_display(default)})"
     select.set_value(DEFAULT_MONTH).run()
     app.button(key="period-save").click().run()
-    assert rounds.get_round(demo_db, 2025)["reference_period"] is None
+    assert rounds.get_round(demo_db, ROUND)["reference_period"] is None
     assert [element.value for element in app.success] == [
-        f"Kierroksen 2025 tilastokuukausi palautettiin oletukseen: {_display(default)}."]
-    assert _month_column(app)[2025] == f"{_display(default)} (oletus)"
-    assert _period_events(demo_db)[-1] == {"username": "demo-admin", "target": "2025", "old": month, "new": None}
+        f"Kierroksen {ROUND} tilastokuukausi palautettiin oletukseen: {_display(default)}."]
+    assert _month_column(app)[ROUND] == f"{_display(default)} (oletus)"
+    assert _period_events(demo_db)[-1] == {"username": "demo-admin", "target": str(ROUND), "old": month, "new": None}
 
 
 def test_admin_opens_a_round_with_a_statistics_month_on_the_page(demo_db, demo_db_path):
     month = _older_month(demo_db)
     app = _rounds_page(demo_db_path)
-    app.number_input(key="open-year").set_value(2026)
+    app.number_input(key="open-year").set_value(NEXT)
     app.selectbox(key="open-questionnaire").set_value("yse-2026@1")
     app.selectbox(key="open-period").set_value(month).run()
     app.button(key="open-round").click().run()
     assert not app.exception, app.exception
-    assert rounds.get_round(demo_db, 2026)["reference_period"] == month
+    assert rounds.get_round(demo_db, NEXT)["reference_period"] == month
     assert [element.value for element in app.success] == [
-        "Kierros 2026 avattu; jokaiselle alueelle luotiin vastauspohja. "
+        f"Kierros {NEXT} avattu; jokaiselle alueelle luotiin vastauspohja. "
         f"Tilastokuukausi: {_display(month)}."]
-    assert _month_column(app)[2026] == _display(month)
+    assert _month_column(app)[NEXT] == _display(month)
 
 
 # --- the demo banner ------------------------------------------------------------------------------
@@ -186,12 +187,12 @@ def _import_real_statistics(db) -> None:
 
 
 def test_banner_on_a_demo_database_says_statistics_and_answers_are_demo(demo_db, demo_db_path):
-    fill_demo_answers(demo_db, 2025)
+    fill_demo_answers(demo_db, ROUND)
     assert _sidebar_warnings(demo_db_path) == [t("demo.banner_both")]
 
 
 def test_banner_says_only_the_answers_are_demo_after_real_statistics_are_imported(demo_db, demo_db_path):
-    fill_demo_answers(demo_db, 2025)
+    fill_demo_answers(demo_db, ROUND)
     _import_real_statistics(demo_db)
     assert _sidebar_warnings(demo_db_path) == [
         "Demo: vain vastaukset ovat demoa – osalla alueista on keksittyjä demovastauksia; tilastot ovat todellisia."]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tools.scale_data import QUESTIONS_PER_ROUND, build_scale_database, describe, scale_months, synthetic_area_id
+from tools.scale_data import DEMO_ROUND_YEAR, QUESTIONS_PER_ROUND, build_scale_database, describe, scale_months, synthetic_area_id
 from yse_core import auth
 from yse_core.db import connect, is_demo
 from yse_core.responses import get_response_row, load_answers
 from yse_core.rounds import current_round
-from yse_core.setup import DEMO_ROUND_YEAR
 
 FACTOR, YEARS, ROUNDS = 2, 2, 3
 

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from tools.apptest_helpers import APP
 from tools.browser_helpers import login, settle
+from tools.test_calendar import ROUND
 from yse_core import audit, auth
 from yse_core.db import open_db
 
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.browser
 KEY_A = "session-test-key-A-" + "a" * 48  # 64+ bytes: long enough for HS512 too
 KEY_B = "session-test-key-B-" + "b" * 48
 COOKIE = "yse_auth"
-QUESTIONNAIRE_HEADING = "YSE-keskustelut 2025: ennakkokysely"
+QUESTIONNAIRE_HEADING = f"YSE-keskustelut {ROUND}: ennakkokysely"
 NAMES = {
     "demo-admin": "Demo-pääkäyttäjä",
     "demo-reviewer": "Demo-tarkastaja (TEM)",

@@ -12,6 +12,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from tools.apptest_helpers import logged_in_app
+from tools.test_calendar import PREVIOUS, ROUND
 from yse_core import audit, auth, contacts, responses
 from yse_core.db import migrate, open_db
 from yse_core.errors import AuthError, NotFound, PermissionDenied, YseError
@@ -61,10 +62,10 @@ def reviewer(demo_db):
 def helsinki_points(demo_db, reviewer):
     """Helsinki answers that it has no measures for the target groups; returns its discussion points."""
     helsinki = auth.get_user(demo_db, "demo-helsinki")
-    response_id = responses.get_response_row(demo_db, helsinki, 2025, "helsinki")["id"]
+    response_id = responses.get_response_row(demo_db, helsinki, ROUND, "helsinki")["id"]
     for question_id, value in NO_MEASURES.items():
         responses.save_answer(demo_db, helsinki, response_id, question_id, value, base_version=0)
-    found = points_for_area(demo_db, 2025, "helsinki", reviewer)
+    found = points_for_area(demo_db, ROUND, "helsinki", reviewer)
     assert found, "answering 'no measures' should raise at least one discussion point in Helsinki"
     return found
 
@@ -113,7 +114,7 @@ def test_only_admins_assign_contacts_and_only_reviewers_can_be_contacts(demo_db,
 
 
 def test_demo_round_has_tems_2025_texts_and_demo_reviewer_as_a_contact(demo_db):
-    texts = round_texts(demo_db, 2025)
+    texts = round_texts(demo_db, ROUND)
     assert texts["goals"]["fi"].startswith("Mahdollisimman hyvän tilannekuvan saaminen")
     assert "Heikko työmarkkinatilanne sekä pitkäaikais- ja nuorisotyöttömyyden kasvu" in texts["topics"]["fi"]
     assert texts["topics"]["sv"] and texts["goals"]["sv"]
@@ -125,25 +126,25 @@ def test_demo_round_has_tems_2025_texts_and_demo_reviewer_as_a_contact(demo_db):
 
 
 def test_admin_saves_round_texts_others_may_not(demo_db, admin, reviewer):
-    set_round_text(demo_db, admin, 2025, "goals", "sv", "Första målet\n  o underpunkt\nAndra målet")
-    assert round_texts(demo_db, 2025)["goals"]["sv"] == "Första målet\n  o underpunkt\nAndra målet"
-    assert points(round_texts(demo_db, 2025)["goals"]["sv"]) == [(0, "Första målet"), (1, "underpunkt"), (0, "Andra målet")]
-    set_round_text(demo_db, admin, 2025, "goals", "en", "")
-    assert "en" not in round_texts(demo_db, 2025)["goals"]
+    set_round_text(demo_db, admin, ROUND, "goals", "sv", "Första målet\n  o underpunkt\nAndra målet")
+    assert round_texts(demo_db, ROUND)["goals"]["sv"] == "Första målet\n  o underpunkt\nAndra målet"
+    assert points(round_texts(demo_db, ROUND)["goals"]["sv"]) == [(0, "Första målet"), (1, "underpunkt"), (0, "Andra målet")]
+    set_round_text(demo_db, admin, ROUND, "goals", "en", "")
+    assert "en" not in round_texts(demo_db, ROUND)["goals"]
     with pytest.raises(PermissionDenied):
-        set_round_text(demo_db, reviewer, 2025, "goals", "fi", "x")
+        set_round_text(demo_db, reviewer, ROUND, "goals", "fi", "x")
     with pytest.raises(YseError) as raised:
-        set_round_text(demo_db, admin, 2025, "agenda", "fi", "x")
+        set_round_text(demo_db, admin, ROUND, "agenda", "fi", "x")
     assert "agenda" in raised.value.message("sv")
     newest = [event["target"] for event in audit.events(demo_db, action="round_text_set")][:2]
-    assert newest == ["2025/goals/en", "2025/goals/sv"]  # the removal is logged too
+    assert newest == [f"{ROUND}/goals/en", f"{ROUND}/goals/sv"]  # the removal is logged too
 
 
 # --- the deck ---------------------------------------------------------------------------------------
 
 
 def test_slides_hold_area_contacts_figures_chart_questions_and_texts(demo_db, demo_db_path, reviewer, helsinki_points):
-    data = slides_pptx(demo_db, reviewer, 2025, "helsinki")
+    data = slides_pptx(demo_db, reviewer, ROUND, "helsinki")
     slides = deck_texts(data)
     text = "\n".join(slides)
     assert "Helsingin kaupunki" in slides[0] and "TEM:n yhteyshenkilöt" in slides[0]
@@ -153,7 +154,7 @@ def test_slides_hold_area_contacts_figures_chart_questions_and_texts(demo_db, de
     assert "Ajankohtaiset" in text and "ÄRM -tilanteita ilmaantunut tänä vuonna." in text
     assert "demoaineistoa" in text and "DEMO" in text
     # a figure as `indicators show` prints it for the round's statistics month
-    period = reference_period(demo_db, 2025)
+    period = reference_period(demo_db, ROUND)
     shown = run_cli("indicators", "show", "--area", "helsinki", "--period", period, db_path=demo_db_path)
     assert shown.returncode == 0, shown.stderr
     line = next(line for line in shown.stdout.splitlines() if line.rstrip().endswith("(TYOTTOMYYSASTE)"))
@@ -171,21 +172,21 @@ def test_slides_hold_area_contacts_figures_chart_questions_and_texts(demo_db, de
 
 def test_slides_say_when_an_area_has_no_contacts_and_show_last_rounds_follow_ups(demo_db, admin, reviewer):
     contacts.set_area_contacts(demo_db, admin, "vantaa", [])
-    demo_db.execute("""INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_at)
-                       VALUES (2024, 'yse-2025@1', '2024-01-08', '2024-02-29', 'closed', '2024-01-08T00:00:00+00:00')""")
-    demo_db.execute("""INSERT INTO follow_ups(round_year, area_id, body, owner_side, owner, due, status, created_by, created_at)
-                       VALUES (2024, 'vantaa', 'Kasvokkaisten tapaamisten seuranta kuukausittain', 'area', NULL,
+    demo_db.execute(f"""INSERT INTO rounds(year, questionnaire_key, opens, deadline, state, created_at)
+                       VALUES ({PREVIOUS}, 'yse-2025@1', '2024-01-08', '2024-02-29', 'closed', '2024-01-08T00:00:00+00:00')""")
+    demo_db.execute(f"""INSERT INTO follow_ups(round_year, area_id, body, owner_side, owner, due, status, created_by, created_at)
+                       VALUES ({PREVIOUS}, 'vantaa', 'Kasvokkaisten tapaamisten seuranta kuukausittain', 'area', NULL,
                                '2025-06-30', 'open', 'demo-reviewer', '2024-03-01T10:00:00+00:00')""")
     demo_db.conn.commit()
-    slides = deck_texts(slides_pptx(demo_db, reviewer, 2025, "vantaa"))
+    slides = deck_texts(slides_pptx(demo_db, reviewer, ROUND, "vantaa"))
     assert "Vantaan työllisyysalue" in slides[0] and "Alueelle ei ole nimetty TEM:n yhteyshenkilöitä." in slides[0]
     follow_ups = slides[-1]
-    assert "Edellisen kierroksen (2024) jatkotoimet" in follow_ups
+    assert f"Edellisen kierroksen ({PREVIOUS}) jatkotoimet" in follow_ups
     assert "Kasvokkaisten tapaamisten seuranta kuukausittain" in follow_ups and "Avoin" in follow_ups
 
 
 def test_slides_in_swedish(demo_db, reviewer, helsinki_points):
-    slides = deck_texts(slides_pptx(demo_db, reviewer, 2025, "helsinki", lang="sv"))
+    slides = deck_texts(slides_pptx(demo_db, reviewer, ROUND, "helsinki", lang="sv"))
     text = "\n".join(slides)
     assert "Helsingfors stad" in slides[0] and "ANM:s kontaktpersoner" in slides[0]
     assert "Aktuellt" in text and "Frågor för diskussionen" in text
@@ -194,26 +195,26 @@ def test_slides_in_swedish(demo_db, reviewer, helsinki_points):
 
 def test_respondent_exports_own_slides_only(demo_db):
     helsinki = auth.get_user(demo_db, "demo-helsinki")
-    assert slides_pptx(demo_db, helsinki, 2025, "helsinki")[:2] == b"PK"
+    assert slides_pptx(demo_db, helsinki, ROUND, "helsinki")[:2] == b"PK"
     with pytest.raises(PermissionDenied):
-        slides_pptx(demo_db, helsinki, 2025, "vantaa")
+        slides_pptx(demo_db, helsinki, ROUND, "vantaa")
     with pytest.raises(PermissionDenied):
-        slides_zip(demo_db, helsinki, 2025)
-    assert [event["target"] for event in audit.events(demo_db, action="export_slides")] == ["2025/helsinki"]
+        slides_zip(demo_db, helsinki, ROUND)
+    assert [event["target"] for event in audit.events(demo_db, action="export_slides")] == [f"{ROUND}/helsinki"]
 
 
 def test_cli_exports_one_deck_and_the_zip_of_every_area(demo_db_path, tmp_path):
     one = tmp_path / "helsinki.pptx"
-    result = run_cli("export", "slides", "--round", "2025", "--area", "helsinki", str(one), db_path=demo_db_path)
+    result = run_cli("export", "slides", "--round", str(ROUND), "--area", "helsinki", str(one), db_path=demo_db_path)
     assert result.returncode == 0, result.stderr
     assert "Helsingin kaupunki" in deck_texts(one.read_bytes())[0]
     bundle = tmp_path / "all.zip"
-    result = run_cli("export", "slides", "--round", "2025", "--lang", "sv", str(bundle), db_path=demo_db_path)
+    result = run_cli("export", "slides", "--round", str(ROUND), "--lang", "sv", str(bundle), db_path=demo_db_path)
     assert result.returncode == 0, result.stderr
     with closing(open_db(demo_db_path)) as db:
         area_ids = [row[0] for row in db.execute("SELECT id FROM areas ORDER BY id")]
         names = {row[0]: row[1] for row in db.execute("SELECT id, name_sv FROM areas")}
-        assert [event["target"] for event in audit.events(db, action="export_slides_zip")] == ["2025"]
+        assert [event["target"] for event in audit.events(db, action="export_slides_zip")] == [str(ROUND)]
     archive = zipfile.ZipFile(bundle)
     assert len(area_ids) == 45
     assert sorted(archive.namelist()) == sorted(f"YSE-2025-{area_id}-kalvot.pptx" for area_id in area_ids)
@@ -257,7 +258,7 @@ def test_admin_edits_the_round_texts_on_the_rounds_page(demo_db_path):
     assert not app.exception, app.exception
     assert any("tallennettu" in success.value for success in app.success)
     with closing(open_db(demo_db_path)) as db:
-        assert round_texts(db, 2025)["goals"]["fi"] == "Uusi tavoite\n  o sen alakohta"
+        assert round_texts(db, ROUND)["goals"]["fi"] == "Uusi tavoite\n  o sen alakohta"
     assert next(area for area in app.text_area if area.label == "Vuoden tavoitteet").value == "Uusi tavoite\n  o sen alakohta"
 
 

@@ -262,11 +262,11 @@ def _stored_answer(db_path: Path, username: str, area_id: str) -> tuple[int, obj
     from yse_core import auth
     from yse_core.db import connect
     from yse_core.responses import get_response_row, load_answers
-    from yse_core.setup import DEMO_ROUND_YEAR
+    from yse_core.setup import demo_round_years
 
     db = connect(db_path)
     user = auth.get_user(db, username)
-    response_id = get_response_row(db, user, DEMO_ROUND_YEAR, area_id)["id"]
+    response_id = get_response_row(db, user, demo_round_years().current, area_id)["id"]
     stored = load_answers(db, user, response_id).get(QUESTION_ID)
     db.close()
     return response_id, stored.value if stored else None, stored.version if stored else 0
@@ -353,12 +353,12 @@ def bench_answer_save(bench: Bench) -> list[Result]:
     from yse_core import auth
     from yse_core.db import BUSY_TIMEOUT_SECONDS, connect
     from yse_core.responses import get_response_row, save_answer
-    from yse_core.setup import DEMO_ROUND_YEAR
+    from yse_core.setup import demo_round_years
 
     path = bench.fresh_db("answer_save")
     db = connect(path)
     user = auth.get_user(db, "demo-helsinki")
-    response_id = get_response_row(db, user, DEMO_ROUND_YEAR, "helsinki")["id"]
+    response_id = get_response_row(db, user, demo_round_years().current, "helsinki")["id"]
     row = db.execute("SELECT version FROM answers WHERE response_id = ? AND question_id = ?", [response_id, QUESTION_ID]).fetchone()
     version = row[0] if row else 0
 
@@ -433,10 +433,10 @@ def bench_gap_rules(bench: Bench) -> list[Result]:
         return [Result(name, unavailable="yse_core.gaps.service.points_for_round does not exist yet", page_rerun=False)]
     from yse_core import auth
     from yse_core.db import connect
-    from yse_core.setup import DEMO_ROUND_YEAR
+    from yse_core.setup import demo_round_years
 
     db = connect(bench.fresh_db("gap_rules"))
-    known = {"db": db, "round_year": DEMO_ROUND_YEAR, "year": DEMO_ROUND_YEAR, "user": auth.get_user(db, "demo-admin"),
+    known = {"db": db, "round_year": demo_round_years().current, "year": demo_round_years().current, "user": auth.get_user(db, "demo-admin"),
              "lang": "fi"}
     arguments = {}
     for parameter in inspect.signature(points_for_round).parameters.values():
@@ -457,15 +457,15 @@ def bench_briefing_zip(bench: Bench) -> list[Result]:
     from yse_core import auth
     from yse_core.db import connect
     from yse_core.exports import briefing_docx, briefing_zip
-    from yse_core.setup import DEMO_ROUND_YEAR
+    from yse_core.setup import demo_round_years
 
     db = connect(bench.fresh_db("briefing"))
     reviewer = auth.get_user(db, "demo-reviewer")
     one = Stopwatch(1)
     for _ in range(1 + min(bench.runs, 5)):
-        one.time(briefing_docx, db, reviewer, DEMO_ROUND_YEAR, "espoo-kauniainen")
+        one.time(briefing_docx, db, reviewer, demo_round_years().current, "espoo-kauniainen")
     one_result = Result("briefing .docx, one area", one, page_rerun=False, note="espoo-kauniainen, demo answers")
-    areas = db.execute("SELECT COUNT(*) FROM responses WHERE round_year = ?", [DEMO_ROUND_YEAR]).fetchone()[0]
+    areas = db.execute("SELECT COUNT(*) FROM responses WHERE round_year = ?", [demo_round_years().current]).fetchone()[0]
     if bench.scale > 1 and not bench.full_zip:  # 450 packs take tens of minutes here: estimate unless asked
         db.close()
         estimate = one_result.median_ms * areas / 1000
@@ -473,7 +473,7 @@ def bench_briefing_zip(bench: Bench) -> list[Result]:
                                    unavailable=f"not run at {bench.scale}× (--full-zip runs it); "
                                                f"{areas} areas × one pack ≈ {estimate:.0f} s")]
     whole = Stopwatch(0)
-    data = whole.time(briefing_zip, db, reviewer, DEMO_ROUND_YEAR)
+    data = whole.time(briefing_zip, db, reviewer, demo_round_years().current)
     db.close()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         files = len(archive.namelist())

@@ -27,7 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-ROUND = 2025
+from tools import test_calendar
+
+ROUND = test_calendar.ROUND  # the tests' calendar: the drivers run on the tests' template
 SCALE_QUESTION = "trends_process_self"
 TEXT_QUESTION = "trends_process_description"
 SAME_AREA = "helsinki"
@@ -104,9 +106,7 @@ def run(db_path: Path, workers: int, edits: int, mode: str = "areas") -> dict:
 
     db_path = Path(db_path)
     if not db_path.exists():
-        from yse_core.setup import init_database
-
-        init_database(db_path, demo=True, with_answers=False).close()
+        test_calendar.build_template(db_path)
     db = open_db(db_path)
     if mode == "same":
         usernames = [f"demo-{SAME_AREA}"] * workers

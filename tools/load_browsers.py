@@ -61,15 +61,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools import test_calendar
 from yse_core.i18n import t as translate
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUND = 2025
+ROUND = test_calendar.ROUND  # the tests' calendar: the drivers run on the tests' template
 DEMO_PASSWORD = "yse-demo"
 PARTNER_PASSWORD = "toinen-vastaaja-2025"  # a real account: bcrypt, at least 12 characters
 SCREENSHOTS = ROOT / "screenshots"
 
-QUESTIONNAIRE_HEADING = "YSE-keskustelut 2025: ennakkokysely"
+QUESTIONNAIRE_HEADING = f"YSE-keskustelut {ROUND}: ennakkokysely"
 EXISTS = "trends_process_exists"
 FREQUENCY = "trends_process_frequency"
 SCALE = "trends_process_self"
@@ -954,11 +955,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--areas", type=int, default=20, help="areas, one session each (plus the conflict partner)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench-results" / "browser-load.json")
     args = parser.parse_args(argv)
-    from yse_core.setup import init_database
 
     workdir = Path(tempfile.mkdtemp(prefix="yse-browser-load-"))
     db_path = workdir / "demo.db"
-    init_database(db_path, demo=True, with_answers=False).close()
+    test_calendar.build_template(db_path)
     result = run(db_path, args.areas)
     args.json.parent.mkdir(exist_ok=True)
     args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2))

@@ -21,7 +21,7 @@ from yse_core import responses as core
 from yse_core.answer_store import encode
 from yse_core.db import connect, now_iso, transaction
 from yse_core.questionnaire import validate_answer
-from yse_core.setup import DEMO_ROUND_YEAR, init_database
+from yse_core.setup import demo_round_years, init_database
 
 QUESTION = "trends_process_self"
 READ = """SELECT r.area_id, r.round_year, r.state, ro.state, ro.questionnaire_key, q.file_hash, a.value, a.version,
@@ -41,7 +41,7 @@ def main(rounds: int = 40, per_round: int = 25) -> None:
     db = connect(path)
     conn = db.conn
     user = auth.get_user(db, "demo-helsinki")
-    response_id = core.get_response_row(db, user, DEMO_ROUND_YEAR, "helsinki")["id"]
+    response_id = core.get_response_row(db, user, demo_round_years().current, "helsinki")["id"]
     counter = {"n": 0, "save": 0, "steps": 0}
 
     def raw() -> None:

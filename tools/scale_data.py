@@ -6,13 +6,13 @@
   (``helsinki-s2`` … ``helsinki-s10``, named "Helsingin kaupunki (skaalatesti 2)"). A municipality belongs to one
   area only, so the copies have no municipalities (and no map geometry: the situation map shows the 45
   shipped areas and leaves the copies out); they are marked "membership not verified".
-- **5 rounds**, 2021…2025, each with its own **60-question** questionnaire (``yse-<year>-skaalatesti@1``):
+- **5 rounds**, the five years up to this year, each with its own **60-question** questionnaire (``yse-<year>-skaalatesti@1``):
   ``questionnaires/yse-2025.yaml`` (44 questions) plus 16 generated ones of the types it already uses,
   spread over its themes, written to a temporary YAML file and stored with ``register_questionnaire``, so the
-  questionnaire loader validates them. 2025 (``DEMO_ROUND_YEAR``) is the open round the pages open, as at
-  demo scale; the earlier rounds are closed (there is no core function for that: one UPDATE).
+  questionnaire loader validates them. This year (``DEMO_ROUND_YEAR``, from ``setup.demo_round_years``) is the open round the pages open, as at
+  demo scale; the earlier rounds are closed (``rounds.close_round``).
 - **Answers** like ``yse_core.demo_answers`` gives: every area in every earlier round, submitted, a third
-  of them with a recorded discussion; in 2025 every area except the eight the demo leaves empty (Helsinki
+  of them with a recorded discussion; in this year's round every area except the eight the demo leaves empty (Helsinki
   among them) and their copies, a third submitted, ``3 × factor`` discussed with follow-up items. The
   2024 follow-up items of ``3 × factor`` areas stay open, so those areas' 2025 questionnaires carry them.
 - **Ten years of monthly statistics**, 2016-01…2025-12, for every area and the whole country: the demo
@@ -62,10 +62,12 @@ from yse_core.indicators.parsers import ParsedTable
 from yse_core.indicators.store import DEMO_SOURCE, import_parsed
 from yse_core.questionnaire import is_visible, missing_required, validate_answer
 from yse_core.responses import SubmitIncomplete, get_response_row, submit
-from yse_core.rounds import QUESTIONNAIRE_DIR, get_questionnaire, open_round, register_questionnaire
-from yse_core.setup import DEMO_ROUND_YEAR, _create_demo_accounts, init_database
+from yse_core.rounds import QUESTIONNAIRE_DIR, close_round, get_questionnaire, open_round, register_questionnaire
+from yse_core.setup import _create_demo_accounts, demo_round_years, init_database
 
 ACTOR = "scale-test"
+# The open round, as in a demo database made today (``setup.demo_round_years``); the earlier rounds are history.
+DEMO_ROUND_YEAR = demo_round_years().current
 QUESTIONS_PER_ROUND = 60
 ROUNDS = 5
 YEARS_OF_STATISTICS = 10
@@ -121,9 +123,8 @@ def build_scale_database(
             step(f"round {year}: {answered} answers")
         values = _load_statistics(db, years)
         step(f"{values} indicator values, {years} years")
-        if round_years[:-1]:
-            with transaction(db):  # no core function closes a round; the earlier rounds are history
-                db.execute("UPDATE rounds SET state = 'closed' WHERE year < ?", [DEMO_ROUND_YEAR])
+        for year in round_years[:-1]:  # the earlier rounds are history
+            close_round(db, year, actor=ACTOR)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # one self-contained file, ready to be copied
     finally:
         db.close()
@@ -237,7 +238,7 @@ def _fill_answers(db, year: int, area_ids: list[str]) -> int:
                 continue
             if not question.required and rng.random() > share:
                 continue
-            values[question.id] = validate_answer(question, _value_for(question, rng))
+            values[question.id] = validate_answer(question, _value_for(question, rng, year))
         at = now_iso() if current else f"{year}-{10 + rng.randint(0, 1)}-{rng.randint(1, 28):02d}T{rng.randint(7, 16):02d}:00:00+00:00"
         for question_id, value in values.items():
             encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)  # as answer_store.encode

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from .auth import get_user
+from .follow_ups import FOLLOW_UP_QUESTION_PREFIX
 from .questionnaire import TARGET_GROUPS, is_visible, validate_answer
 from .responses import SubmitIncomplete, get_response_row, load_context, save_answer, submit
 from .rounds import get_round
@@ -28,6 +29,12 @@ PLAUSIBLE_NUMBERS = {  # FACTS §5: waits 7–46 days, face-to-face 25–70 %
     "face_to_face_share_reported": (25, 70),
     "employer_contacts_per_year": (150, 2500),
 }
+# Answers to the carried follow-up questions ("last year you agreed …: what happened?").
+FOLLOW_UP_TEXTS = (
+    "Demo: asia on työn alla; ensimmäiset toimet tehtiin keväällä ja loput on aikataulutettu syksyyn.",
+    "Demo: toteutettu. Kirjaamiskäytännöt on käyty läpi koko henkilöstön kanssa.",
+    "Demo: viivästynyt henkilöstömuutosten vuoksi; asia on johtoryhmän seurannassa.",
+)
 MEASURES = (
     ("Demo: työhönvalmennus", ["long_term_unemployed"]),
     ("Demo: nuorten työpaja", ["youth"]),
@@ -36,7 +43,9 @@ MEASURES = (
 )
 
 
-def _value_for(question, rng: random.Random):
+def _value_for(question, rng: random.Random, round_year: int):
+    if question.id.startswith(FOLLOW_UP_QUESTION_PREFIX):
+        return rng.choice(FOLLOW_UP_TEXTS)
     if question.type in ("text", "long_text"):
         return rng.choice(TEXTS)
     if question.type == "yes_no":
@@ -56,7 +65,7 @@ def _value_for(question, rng: random.Random):
     rows = []
     for name, groups in rng.sample(MEASURES, k=rng.randint(1, 2)):
         tracked = rng.random() < 0.8  # most measures an area lists are tracked; the rest make the point
-        row = {"name": name, "target_groups": [g for g in groups if g in TARGET_GROUPS], "start_date": "2025-03-01"}
+        row = {"name": name, "target_groups": [g for g in groups if g in TARGET_GROUPS], "start_date": f"{round_year}-03-01"}
         if tracked:
             row.update(impact_indicator="Demo: työllistyneiden osuus 6 kk jälkeen", baseline="20 %", target="30 %",
                        follow_up_frequency="quarterly")
@@ -64,34 +73,49 @@ def _value_for(question, rng: random.Random):
     return rows
 
 
-def record_demo_discussions(db: sqlite_utils.Database, round_year: int, count: int = 3) -> list[str]:
-    """Record an invented discussion with follow-up items for the first submitted areas; returns their ids."""
+def record_demo_discussions(
+    db: sqlite_utils.Database, round_year: int, count: int = 3, *, held_on: date | None = None,
+    settled_every: int = 0,
+) -> list[str]:
+    """Record an invented discussion with two follow-up items for the first ``count`` submitted areas; returns their ids.
+
+    ``held_on`` (default today) is the first discussion's date, the next ones a working day apart, never after
+    today. With ``settled_every`` = n, every n-th area's TEM item is already done and its own item in progress
+    (the rest stay open), as in a past round whose items have been worked on.
+    """
     from .discussions import add_follow_up, record_discussion
 
     reviewer = get_user(db, "demo-reviewer")
     area_ids = [row[0] for row in db.execute(
         "SELECT area_id FROM responses WHERE round_year = ? AND state = 'submitted' ORDER BY area_id LIMIT ?", [round_year, count])]
-    for area_id in area_ids:
-        record_discussion(db, reviewer, round_year, area_id, held_on=date.today(),
+    first = held_on or date.today()
+    for index, area_id in enumerate(area_ids):
+        held = min(first + timedelta(days=index + 2 * (index // 5)), date.today())  # five a week, weekends off
+        settled = bool(settled_every) and index % settled_every == 0
+        record_discussion(db, reviewer, round_year, area_id, held_on=held,
                           participants="Demo: TEM (2 henkilöä), työllisyysalueen johtaja ja palvelupäällikkö",
                           notes={"general": "Demo: käytiin läpi ennakkokyselyn vastaukset ja alueen tilastot."},
                           follow_up_needed=False, follow_up_date=None, follow_up_notes="")
         add_follow_up(db, reviewer, round_year, area_id, "Demo: kirjataan omat toimet asiakastietojärjestelmään",
-                      "area", "Palvelupäällikkö", date.today() + timedelta(days=120))
+                      "area", "Palvelupäällikkö", held + timedelta(days=120),
+                      status="in_progress" if settled else "open")
         add_follow_up(db, reviewer, round_year, area_id, "Demo: TEM toimittaa datapakettien käyttöohjeen", "tem", None,
-                      date.today() + timedelta(days=60))
+                      held + timedelta(days=60), status="done" if settled else "open")
     return area_ids
 
 
-def fill_demo_answers(db: sqlite_utils.Database, round_year: int) -> int:
-    """Answer the questionnaire for every area except UNTOUCHED, deterministically; submit about a third. Returns areas filled."""
+def fill_demo_answers(db: sqlite_utils.Database, round_year: int, *, submit_all: bool = False, seed: str = "") -> int:
+    """Answer the questionnaire for every area except UNTOUCHED, deterministically; submit about a third (or all).
+
+    ``seed`` varies the answers (a past round's answers differ from this round's). Returns the areas filled.
+    """
     get_round(db, round_year)
     area_ids = [row[0] for row in db.execute("SELECT area_id FROM responses WHERE round_year = ? ORDER BY area_id", [round_year])]
     filled = 0
     for index, area_id in enumerate(area_ids):
         if area_id in UNTOUCHED:
             continue
-        rng = random.Random(f"{SEED}-{area_id}")
+        rng = random.Random(f"{SEED}-{area_id}{seed}")
         user = get_user(db, f"demo-{area_id}")
         context = load_context(db, user, round_year, area_id)
         if context.answers:
@@ -103,10 +127,10 @@ def fill_demo_answers(db: sqlite_utils.Database, round_year: int) -> int:
                 continue
             if not question.required and rng.random() > share:
                 continue
-            values[question.id] = validate_answer(question, _value_for(question, rng))
+            values[question.id] = validate_answer(question, _value_for(question, rng, round_year))
             save_answer(db, user, context.response["id"], question.id, values[question.id], base_version=0)
         filled += 1
-        if index % 3 == 0:
+        if submit_all or index % 3 == 0:
             try:
                 submit(db, user, get_response_row(db, user, round_year, area_id)["id"])
             except SubmitIncomplete:  # a demo area with a required answer missing simply stays a draft

@@ -120,6 +120,35 @@ def open_round(
     return get_round(db, year)
 
 
+def close_round(db: sqlite_utils.Database, year: int, *, actor: str | None = None) -> dict:
+    """Close an open round: its answers can no longer be changed (``responses`` refuses writes); audited."""
+    row = get_round(db, year)
+    if row["state"] == "closed":
+        return row
+    with transaction(db):
+        db.execute("UPDATE rounds SET state = 'closed' WHERE year = ?", [year])
+        audit.record(db, actor, "round_closed", str(year))
+    return get_round(db, year)
+
+
+def questionnaire_for_year(db: sqlite_utils.Database, year: int) -> str | None:
+    """The key of the newest stored questionnaire version meant for ``year`` or an earlier year, else None.
+
+    "Newest" is the highest questionnaire year, then the highest version. A round of a year with no newer
+    questionnaire reuses the last one (a 2027 round gets yse-2026's questionnaire when that is the newest).
+    """
+    best: tuple[int, int, str] | None = None
+    for key, version, definition_year in db.execute(
+        "SELECT key, version, json_extract(definition, '$.year') FROM questionnaires"
+    ):
+        if definition_year is None or int(definition_year) > year:
+            continue
+        candidate = (int(definition_year), int(version), key)
+        if best is None or candidate > best:
+            best = candidate
+    return best[2] if best else None
+
+
 def get_round(db: sqlite_utils.Database, year: int) -> dict:
     """Return one round or raise NotFound."""
     rows = list(db.query("SELECT * FROM rounds WHERE year = ?", [year]))

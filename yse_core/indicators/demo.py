@@ -1,4 +1,9 @@
-"""A deterministic demo dataset: monthly 2023-01…2025-12 figures for every area and the whole country.
+"""A deterministic demo dataset: monthly figures from 2023-01 for every area and the whole country.
+
+The model is calibrated on 2023-01…2025-12 (``MONTHS``). A demo database gets ``demo_months(today)``: the
+calibrated months and, when the database is made later, the months after them up to the one before the
+month it is made in (a month's figures come out after it ends), the trends carried on. The figures of the
+calibrated months do not depend on how many months follow them.
 
 ``generate_demo(areas, months=...)`` also gives earlier months (the benchmark's ten-year scale database,
 ``tools/scale_data.py``): trends then run backwards from 2023 and are clamped where they would leave a
@@ -18,6 +23,7 @@ import json
 import math
 import random
 from collections.abc import Iterable, Sequence
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +38,17 @@ from .store import DEMO_SOURCE, ImportSummary, has_real_values, import_parsed
 DEMO_SEED = 20251119  # the date of TEM's YSE slides; any fixed number would do
 FIRST_YEAR, LAST_YEAR = 2023, 2025
 MONTHS = tuple(f"{year}-{month:02d}" for year in range(FIRST_YEAR, LAST_YEAR + 1) for month in range(1, 13))
+
+
+def demo_months(today: date) -> tuple[str, ...]:
+    """The months of a demo database made on ``today``: 2023-01 to the month before today's, at least to 2025-12."""
+    last_year, last_month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    extra = []
+    for year in range(LAST_YEAR + 1, last_year + 1):
+        extra += [f"{year}-{month:02d}" for month in range(1, (last_month if year == last_year else 12) + 1)]
+    return MONTHS + tuple(extra)
+
+
 REFERENCE_FILE = Path(__file__).with_name("municipal_reference_2026M06.csv")
 
 NATIONAL_RATE_2026M06 = 12.8  # SSS TYOTOSUUS in 12r5 2026M06; reference for each area's relative level
@@ -286,14 +303,17 @@ def demo_areas(db: sqlite_utils.Database) -> list[dict]:
     return result
 
 
-def load_demo(db: sqlite_utils.Database, user: str | None = None) -> ImportSummary:
-    """Write the demo dataset through the normal import path, flagged ``is_demo`` (refused over real data)."""
+def load_demo(db: sqlite_utils.Database, user: str | None = None, months: Sequence[str] = MONTHS) -> ImportSummary:
+    """Write the demo dataset (``months``, see ``demo_months``) through the normal import path, flagged ``is_demo``.
+
+    Refused over real data.
+    """
     if has_real_values(db):
         raise IndicatorImportError("demo_error.real_values")
     areas = demo_areas(db)
     if not areas:
         raise IndicatorImportError("demo_error.no_areas")
-    records = generate_demo(areas)
+    records = generate_demo(areas, months)
     table = ParsedTable("demo", None, None, DEMO_SOURCE, records, "DEMO")
     return import_parsed(db, table, "demo", user=user, is_demo=True,
                          extra_summary={"standout_areas": standout_areas(areas)})
