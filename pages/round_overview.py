@@ -79,14 +79,14 @@ st.subheader(t("overview.progress_heading"))
 st.dataframe(
     table_cells(pd.DataFrame(
         [{"area": area_name(row) + ("" if row["membership_verified"] else " †"), "state": t(f"state.{row['state']}"),
-          "share": row["share"], "answered": f"{row['answered']}/{row['visible']}",
+          "share": None if row["share"] is None else round(row["share"] * 100), "answered": f"{row['answered']}/{row['visible']}",
           "last_change": local_time(row["last_answer_at"]), "submitted_at": local_time(row["submitted_at"]),
           "clarifications": row["open_clarifications"], "link": f"alue?area={row['area_id']}"} for row in rows],
         columns=["area", "state", "share", "answered", "last_change", "submitted_at", "clarifications", "link"])),
     hide_index=True, width="stretch",
     column_config={
         "area": t("overview.area"), "state": t("home.state"),
-        "share": st.column_config.ProgressColumn(t("overview.share"), min_value=0.0, max_value=1.0, format="percent"),
+        "share": st.column_config.ProgressColumn(t("overview.share"), min_value=0, max_value=100, format="%d %%"),  # "73 %": the locale-free format
         "answered": t("overview.answered"), "last_change": t("overview.last_change"),
         "submitted_at": t("overview.submitted_at"), "clarifications": t("overview.open_clarifications"),
         "link": st.column_config.LinkColumn(t("overview.open"), display_text=t("overview.open")),
