@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= data/yse.db
 PORT ?= 8501
 
-.PHONY: run test lint bench demo-db clean-db
+.PHONY: run test lint bench bench-browser bench-quick demo-db clean-db
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
+# The AppTest bench (server-side reruns, both scales), then the browser bench (what a person waits for).
 bench: $(VENV)/.dev
 	$(PY) -m tools.bench
+	$(MAKE) bench-browser
+
+bench-browser: $(VENV)/.dev
+	$(PY) -m tools.bench_browser
+
+# Browser bench only, demo scale, 3 runs per figure: a few minutes (bench-results/browser.json).
+bench-quick: $(VENV)/.dev
+	$(PY) -m tools.bench_browser --quick
 
 clean-db:
 	rm -f $(DB) $(DB)-wal $(DB)-shm

@@ -129,6 +129,19 @@ def test_area_map_figure_colours_areas_and_outlines_the_chosen_one(area_map):
     assert "demoaineisto" in figure.layout.title.text
 
 
+def test_each_area_geometry_goes_to_the_browser_once_without_its_outline(area_map):
+    values = {feature["properties"]["area_id"]: float(index) for index, feature in enumerate(area_map["features"])}
+    values["helsinki"] = values["espoo-kauniainen"] = None
+    missing, coloured = geo.area_map_figure(area_map, values, "T", "%", "fi").data[:2]
+    for trace in (missing, coloured):
+        assert [f["properties"]["area_id"] for f in trace.geojson["features"]] == list(trace.locations)
+        assert all(set(f["properties"]) == {"area_id"} for f in trace.geojson["features"])
+    shipped = {f["properties"]["area_id"]: f["geometry"] for f in area_map["features"]}
+    sent = [f for trace in (missing, coloured) for f in trace.geojson["features"]]
+    assert len(sent) == len(shipped) and all(f["geometry"] == shipped[f["properties"]["area_id"]] for f in sent)
+    assert "outline" in area_map["features"][0]["properties"]  # the shipped map itself is unchanged
+
+
 def test_area_map_needs_no_network(area_map):
     figure = geo.area_map_figure(area_map, {"helsinki": 1.0}, "T", "%", "en")
     assert figure.layout.geo.visible is False

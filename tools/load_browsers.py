@@ -849,10 +849,11 @@ def verify_conflict(plan: Plan, stored, history: list[tuple]) -> list[str]:
 
 def _percentiles(values: list[float]) -> dict:
     if not values:
-        return {"n": 0, "p50_ms": None, "p90_ms": None, "max_ms": None}
+        return {"n": 0, "p50_ms": None, "p90_ms": None, "p95_ms": None, "max_ms": None}
     ordered = sorted(values)
     return {"n": len(ordered), "p50_ms": round(statistics.median(ordered)),
-            "p90_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]), "max_ms": round(ordered[-1])}
+            "p90_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]),
+            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]), "max_ms": round(ordered[-1])}
 
 
 def figures(plan: Plan, timing: dict, database_problems: dict[str, list[str]]) -> dict:

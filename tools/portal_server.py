@@ -35,15 +35,17 @@ class Server:
     """The real portal server on a free localhost port, started as `make run` does (``python -m ui.serve``,
     i.e. `streamlit run app.py`); ``process.pid`` is the Streamlit server itself."""
 
-    def __init__(self, db_path: Path, env: dict | None = None, launcher: str = "ui.serve"):
+    def __init__(self, db_path: Path, env: dict | None = None, launcher: str = "ui.serve", script: Path | None = None):
         self.db_path = db_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = db_path.parent / f"streamlit-{self.port}.log"
         environment = {**os.environ, "YSE_DB": str(db_path), **(env or {})}
         self.process = subprocess.Popen(
-            # ui.serve is how `make run` starts the portal; launcher="streamlit" is a plain `streamlit run app.py`.
-            [sys.executable, "-m", *(["streamlit", "run", str(ROOT / "app.py")] if launcher == "streamlit" else [launcher]),
+            # ui.serve is how `make run` starts the portal; launcher="streamlit" is a plain `streamlit run app.py`
+            # (or `streamlit run <script>`: the browser bench's empty page, with the same options).
+            [sys.executable, "-m",
+             *(["streamlit", "run", str(script or ROOT / "app.py")] if launcher == "streamlit" else [launcher]),
              "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],

@@ -323,14 +323,16 @@ def area_map_figure(
     figure = go.Figure()
     if without_value:
         figure.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.area_id", locations=without_value, z=[0] * len(without_value),
+            geojson=_geometry_of(features, without_value), featureidkey="properties.area_id", locations=without_value,
+            z=[0] * len(without_value),
             colorscale=[[0, NO_VALUE_COLOUR], [1, NO_VALUE_COLOUR]], showscale=False, name=t("situation.no_value", lang),
             customdata=[[label[a], t("situation.no_value", lang)] for a in without_value],
             hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>", marker_line_color=NO_VALUE_COLOUR,
             marker_line_width=1,
         ))
     figure.add_trace(go.Choropleth(
-        geojson=geojson, featureidkey="properties.area_id", locations=with_value, z=numbers, zmin=low, zmax=high,
+        geojson=_geometry_of(features, with_value), featureidkey="properties.area_id", locations=with_value, z=numbers,
+        zmin=low, zmax=high,
         colorscale=scale, name=title,
         customdata=[[label[a], formatting.number(values[a], lang, decimals or 0) + unit_suffix] for a in with_value],
         hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
@@ -358,6 +360,22 @@ def area_map_figure(
                       "x": 0, "y": 0, "xanchor": "left", "yanchor": "top", "font": {"size": 10, "color": "#555"}}],
     )
     return figure
+
+
+def _geometry_of(features: Iterable[Mapping], area_ids: Iterable[str]) -> dict:
+    """The GeoJSON one choropleth trace needs: only its own areas, each with its geometry and ``area_id``.
+
+    Plotly sends a trace's whole ``geojson`` to the browser. The shipped map's properties also hold the names and
+    the outline coordinates (drawn by the outline trace, not by the choropleth), and with areas lacking a value
+    the grey trace and the coloured one each carried every feature: the map's geometry went over the websocket
+    up to twice, plus the outlines twice more.
+    """
+    wanted = set(area_ids)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": feature.get("id"), "properties": {"area_id": feature["properties"]["area_id"]},
+         "geometry": feature["geometry"]}
+        for feature in features if feature["properties"]["area_id"] in wanted
+    ]}
 
 
 def _feature_name(feature: Mapping, lang: str) -> str:
