@@ -222,7 +222,7 @@ def login_token_username(cookie: LoginCookie, token: str, now: float) -> str | N
     return username
 
 
-def send_login_cookie(authenticator, token: str, expires: datetime) -> None:
+def send_login_cookie(authenticator, token: str, expires: datetime, secure: bool = False) -> None:
     """Render the set-cookie component that stores the token in the browser until ``expires``.
 
     Relies on ``cookie_model.cookie_manager`` (streamlit-authenticator 0.4.2), an extra-streamlit-components
@@ -230,7 +230,9 @@ def send_login_cookie(authenticator, token: str, expires: datetime) -> None:
     ``key``; here the library's own key ``set`` (``SET_COOKIE_COMPONENT_KEY``).
     """
     model = authenticator.cookie_controller.cookie_model
-    model.cookie_manager.set(model.cookie_name, token, key=SET_COOKIE_COMPONENT_KEY, expires_at=expires)
+    model.cookie_manager.set(
+        model.cookie_name, token, key=SET_COOKIE_COMPONENT_KEY, expires_at=expires, secure=secure or None
+    )
 
 
 def delete_login_cookie(authenticator) -> None:

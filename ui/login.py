@@ -152,7 +152,10 @@ def set_login_cookie(authenticator: stauth.Authenticate, username: str) -> None:
     """
     cookie = lib.login_cookie(authenticator)
     expires = datetime.now(UTC) + timedelta(days=cookie.expiry_days)
-    lib.send_login_cookie(authenticator, lib.login_token(cookie, username, expires), expires)
+    # Secure behind the HTTPS proxy (deploy/nginx-yse.conf sends X-Forwarded-Proto: https). The cookie is
+    # written by script, so nginx's proxy_cookie_flags cannot mark it.
+    secure = st.context.headers.get("X-Forwarded-Proto", "").lower() == "https"
+    lib.send_login_cookie(authenticator, lib.login_token(cookie, username, expires), expires, secure=secure)
 
 
 def _refuse_session(db, username: str, error: YseError) -> None:
