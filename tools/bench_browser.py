@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.load_browsers import is_rerun_request, run_event
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "bench-results" / "browser.json"
 EMPTY_SCRIPT = 'import streamlit as st; st.button("Rerun")\n'
@@ -100,34 +102,18 @@ class Wire:
         websocket.on("framereceived", self._received)
 
     def _sent(self, payload) -> None:
-        from google.protobuf.message import DecodeError
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
-        now = time.perf_counter()
-        if isinstance(payload, bytes):
-            try:
-                if BackMsg.FromString(payload).WhichOneof("type") == "rerun_script":
-                    self.requests.append(now)
-            except DecodeError:
-                pass
+        if is_rerun_request(payload):
+            self.requests.append(time.perf_counter())
 
     def _received(self, payload) -> None:
-        from google.protobuf.message import DecodeError
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         now = time.perf_counter()
         size = len(payload.encode() if isinstance(payload, str) else payload)
         self.received.append((now, size))
-        if isinstance(payload, bytes) and size < LARGE_FRAME:
-            try:
-                message = ForwardMsg.FromString(payload)
-            except DecodeError:
-                return
-            kind = message.WhichOneof("type")
-            if kind == "new_session":
-                self.starts.append(now)
-            elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                self.ends.append(now)
+        event = run_event(payload) if size < LARGE_FRAME else None  # a large frame is page content, not a run's end
+        if event == "start":
+            self.starts.append(now)
+        elif event == "end":
+            self.ends.append(now)
 
     def served(self, since: float) -> bool:
         """A rerun was requested after ``since``, and the last request has had a run start after it and finish."""

@@ -205,6 +205,38 @@ def prepare(db_path: Path, areas: int) -> Plan:
 # --- driving one page -------------------------------------------------------------------------
 
 
+def is_rerun_request(payload) -> bool:
+    """Whether a frame the browser sent over Streamlit's websocket asks for a script run."""
+    from google.protobuf.message import DecodeError
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    if not isinstance(payload, bytes):
+        return False
+    try:
+        return BackMsg.FromString(payload).WhichOneof("type") == "rerun_script"
+    except DecodeError:
+        return False
+
+
+def run_event(payload) -> str | None:
+    """What a frame the server sent says of a script run: "start", "end" (not cut short for a rerun), or None."""
+    from google.protobuf.message import DecodeError
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if not isinstance(payload, bytes):
+        return None
+    try:
+        message = ForwardMsg.FromString(payload)
+    except DecodeError:
+        return None
+    kind = message.WhichOneof("type")
+    if kind == "new_session":
+        return "start"
+    if kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+        return "end"
+    return None
+
+
 class RunWatch:
     """One page's Streamlit websocket as the browser sees it: rerun requests sent, runs started and ended."""
 
@@ -220,31 +252,16 @@ class RunWatch:
         websocket.on("framereceived", self._received)
 
     def _sent(self, payload) -> None:
-        from google.protobuf.message import DecodeError
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
-        if isinstance(payload, bytes):
-            try:
-                if BackMsg.FromString(payload).WhichOneof("type") == "rerun_script":
-                    self.requests.append(time.perf_counter())
-            except DecodeError:
-                pass
+        if is_rerun_request(payload):
+            self.requests.append(time.perf_counter())
 
     def _received(self, payload) -> None:
-        from google.protobuf.message import DecodeError
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         self.last_frame = now = time.perf_counter()
-        if isinstance(payload, bytes):
-            try:
-                message = ForwardMsg.FromString(payload)
-            except DecodeError:
-                return
-            kind = message.WhichOneof("type")
-            if kind == "new_session":
-                self.starts.append(now)
-            elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                self.ends.append(now)
+        event = run_event(payload)
+        if event == "start":
+            self.starts.append(now)
+        elif event == "end":
+            self.ends.append(now)
 
     def run_after(self, since: float) -> tuple[float, float] | None:
         """The first rerun request sent after ``since`` and the end of the first run that started after it.
