@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tools import load_answers
+from tools.apptest_helpers import logged_in_app
 from tools.test_calendar import ROUND
 from yse_core import auth, responses
 from yse_core.db import open_db, transaction
@@ -87,6 +88,17 @@ def test_two_processes_on_the_same_question_get_conflicts_not_silent_overwrites(
     assert figures["locked_errors"] == figures["database_errors"] == figures["other_errors"] == 0, figures["error_examples"]
     assert figures["successful_saves"] + figures["conflicts"] == 2 * 20
     assert figures["successful_saves"] >= 1
+
+
+def test_the_load_workers_start_after_an_apptest_in_the_same_process(demo_db_path):
+    # Streamlit's script runner leaves app.py installed as __main__; spawned workers re-run __main__'s file, so
+    # without care each worker ran app.py outside Streamlit and died before reporting ready (a full suite's
+    # failure that never showed when this file ran alone).
+    logged_in_app(demo_db_path, "demo-helsinki")
+    assert getattr(sys.modules["__main__"], "__file__", "").endswith("app.py")  # the trap is still there
+    figures = load_answers.run(demo_db_path, workers=2, edits=2)
+    assert figures["problems"] == []
+    assert figures["successful_saves"] == 2 * 2
 
 
 # --- a writer killed with SIGKILL ---------------------------------------------------------------------

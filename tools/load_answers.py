@@ -19,12 +19,14 @@ PATH must be a demo database (``python -m yse_core --db PATH init --demo``); it 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import sqlite3
 import statistics
 import sys
 import time
+import types
 from pathlib import Path
 
 from tools import test_calendar
@@ -99,6 +101,24 @@ def _worker(worker: int, db_path: str, username: str, mode: str, edits: int, rea
     results.put(out)
 
 
+@contextlib.contextmanager
+def _plain_main():
+    """Start spawned workers as if from a plain ``python`` process.
+
+    Streamlit's script runner installs the script it ran (app.py, in AppTest too) as ``sys.modules["__main__"]``
+    and leaves it there; "spawn" re-runs the parent's ``__main__`` file in every child, so after an AppTest in the
+    same process each worker would start by running app.py outside Streamlit. A blank ``__main__`` while the
+    workers start keeps them to ``_worker``.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def run(db_path: Path, workers: int, edits: int, mode: str = "areas") -> dict:
     """Run the load and return figures plus the verification result (``problems`` empty when all is well)."""
     from yse_core import auth, responses
@@ -134,8 +154,9 @@ def run(db_path: Path, workers: int, edits: int, mode: str = "areas") -> dict:
         ctx.Process(target=_worker, args=(i, str(db_path), name, mode, edits, ready, start, results))
         for i, name in enumerate(usernames)
     ]
-    for process in processes:
-        process.start()
+    with _plain_main():
+        for process in processes:
+            process.start()
     for _ in processes:
         ready.get(timeout=300)
     began = time.perf_counter()
