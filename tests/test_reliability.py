@@ -294,6 +294,14 @@ def test_backup_of_a_read_only_database(read_only_copy, request, tmp_path):
         assert_one_line_error(result, str(read_only_copy), "ei voi avata")
 
 
+def test_health_of_a_read_only_database_says_so_in_one_line(read_only_copy, request):
+    result = run_cli("health", db_path=read_only_copy)
+    if request.node.read_only_kind == "file":  # it opens and reads, and the test write is refused
+        assert_one_line_error(result, str(read_only_copy), "ei voi kirjoittaa")
+    else:
+        assert_one_line_error(result, str(read_only_copy), "ei voi avata")
+
+
 def test_a_save_to_a_read_only_database_is_refused_and_writes_nothing(read_only_copy, request):
     if request.node.read_only_kind == "file-and-folder":
         with pytest.raises(DatabaseError, match="ei voi avata"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -101,6 +102,32 @@ def cmd_backup(args) -> str:
     db = _db(args)
     target = backup(db, args.out)
     return f"Varmuuskopio: {target}"
+
+
+def cmd_health(args) -> str:
+    from .db import health
+
+    return t("db.health.ok", "fi", **health(db_path_from_env(args.db)))
+
+
+def cmd_migrate(args) -> str:
+    from .db import connect, migrate, migrations, refuse_newer_schema
+
+    path = db_path_from_env(args.db)
+    db = connect(path)
+    try:
+        refuse_newer_schema(db, path)
+        pending = [migration.name for migration in migrations.pending(db)]
+        if not pending:
+            return t("db.migrate.none", "fi", path=str(path))
+        listed = t("db.migrate.pending", "fi", path=str(path), count=len(pending), names=", ".join(pending))
+        if args.status:
+            return listed
+        target = backup(db, Path(args.backup_dir or path.parent) / f"{path.stem}-ennen-migraatiota-{time.strftime('%Y%m%dT%H%M%S')}.db")
+        migrate(db)
+    finally:
+        db.close()
+    return listed + "\n" + t("db.migrate.applied", "fi", count=len(pending), backup=str(target))
 
 
 def _statistics_month_text(db, row: dict) -> str:
@@ -385,6 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup)")
     bak.add_argument("out")
     bak.set_defaults(func=cmd_backup)
+
+    health_cmd = sub.add_parser("health", help="onko tietokanta tavoitettavissa, kirjoitettavissa ja ajan tasalla (poistumiskoodi)")
+    health_cmd.set_defaults(func=cmd_health)
+    migrate_cmd = sub.add_parser("migrate", help="puuttuvat migraatiot: luettele (--status) tai ota varmuuskopio ja aja")
+    migrate_cmd.add_argument("--status", action="store_true", help="vain luettele, älä muuta mitään")
+    migrate_cmd.add_argument("--backup-dir", help="kansio, johon varmuuskopio ennen migraatiota (oletus: tietokannan kansio)")
+    migrate_cmd.set_defaults(func=cmd_migrate)
     return parser
 
 

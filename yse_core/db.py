@@ -73,11 +73,31 @@ def open_db(path: str | os.PathLike, *, create: bool = False) -> sqlite_utils.Da
     """Open the database and apply any pending migrations."""
     db = connect(path, create=create)
     try:
+        refuse_newer_schema(db, path)
         migrate(db)
     except sqlite3.DatabaseError as error:
         db.close()
         raise _explain(Path(path), error) from error
+    except DatabaseError:
+        db.close()
+        raise
     return db
+
+
+def refuse_newer_schema(db: sqlite_utils.Database, path: str | os.PathLike) -> None:
+    """Raise ``db.health.newer`` when the file has migrations applied that this code does not know.
+
+    That database was written by a newer version of the portal (this one is a rollback): running on it could
+    misread or damage tables this code has never heard of, so the portal, ``migrate`` and ``health`` refuse.
+    """
+    if not db["_sqlite_migrations"].exists():
+        return
+    known = {migration.name for migration in migrations._migrations}  # no public list in sqlite_utils.migrations
+    newer = [name for (name,) in db.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY applied_at", [migrations.name]
+    ) if name not in known]
+    if newer:
+        raise DatabaseError("db.health.newer", path=str(path), names=", ".join(newer))
 
 
 _MIGRATED: set[str] = set()  # database files this process has migrated (resolved paths)
@@ -146,6 +166,33 @@ def data_stamp(db: sqlite_utils.Database) -> str:
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply pending numbered migrations; applying twice changes nothing."""
     migrations.apply(db)
+
+
+def health(path: str | os.PathLike) -> dict:
+    """Check that the database is reachable, writable and migrated, without migrating it.
+
+    Returns the figures of a healthy database (``path``, ``migrations``); raises a DatabaseError naming what is
+    wrong: missing or unreadable file (as ``connect``), pending migrations, a schema newer than this code (a
+    migration applied that the code does not know: a downgrade), or a file SQLite cannot write.
+    """
+    db = connect(path)
+    try:
+        refuse_newer_schema(db, path)
+        applied = [migration.name for migration in migrations.applied(db)]
+        pending = [migration.name for migration in migrations.pending(db)]
+        if pending:
+            raise DatabaseError("db.health.pending", path=str(path), count=len(pending), names=", ".join(pending))
+        try:  # a real write, rolled back: the file, its folder and the WAL must take it
+            db.conn.execute("BEGIN IMMEDIATE")
+            db.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('health_check', ?)", [now_iso()])
+        except sqlite3.OperationalError as error:
+            raise DatabaseError("db.health.not_writable", path=str(path), reason=str(error)) from error
+        finally:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+        return {"path": str(path), "migrations": len(applied)}
+    finally:
+        db.close()
 
 
 def _journal_mode(db: sqlite_utils.Database) -> str:
