@@ -6,11 +6,13 @@ from ui import document, session
 from ui.demo_banner import demo_banner_key
 from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
 from ui.session import t
+from yse_core import log
 from yse_core.db import is_demo
 from yse_core.errors import YseError
 from yse_core.i18n import LANGUAGE_NAMES
 
 st.set_page_config(page_title="YSE", page_icon=":material/forum:", layout="wide")
+log.configure()  # once per server in effect (ui.serve does it at start); here for a plain `streamlit run app.py`
 
 PAGES = {
     # role → [(script, title key, icon, url path)]. A url path must not be the name of a file in pages/: Streamlit's

@@ -113,6 +113,13 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
     assert reviewer.locator('[data-testid="stMetricValue"]').nth(1).inner_text() == "1"
     reviewer.context.close()
 
+    # The server's log (yse_core/log.py): one line per sign-in and submission, with user ids and no answer text.
+    server_log = server.log.read_text(encoding="utf-8")
+    for line in ("INFO yse event=login user=demo-helsinki", "INFO yse event=response_submitted user=demo-helsinki",
+                 "INFO yse event=login user=demo-reviewer"):
+        assert line in server_log, server_log[-2000:]
+    assert "Palvelualan" not in server_log and "Nuorten työpaja" not in server_log and "yse-demo" not in server_log
+
 
 def test_reviewer_asks_for_clarification_and_respondent_replies(server, page, browser):
     login(page, server.url, "demo-reviewer")

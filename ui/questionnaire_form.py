@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
-from yse_core import auth
+from yse_core import auth, log
 from yse_core.errors import ConflictError, YseError
 from yse_core.formatting import answer_text, local_time, measure_field_text, table_cells
 from yse_core.gaps.service import questions_read
@@ -96,10 +98,12 @@ def _store(db, user, response_id: int, question: Question, value: object, langua
     try:
         answer = save_answer(db, user, response_id, question.id, value, base_version=bases.get(question.id, 0), lang=language)
     except ConflictError as conflict:
+        log.event("save_conflict", user.username, f"{response_id}/{question.id}", level=logging.WARNING)
         conflicts[question.id] = {**conflict.current, "mine": value}
         errors.pop(question.id, None)
         return False
     except YseError as error:  # AnswerError and the rest: the message is shown under the question
+        log.event("save_failed", user.username, f"{response_id}/{question.id}", level=logging.WARNING, code=error.key)
         errors[question.id] = error.message(language)
         return False
     bases[question.id] = answer.version

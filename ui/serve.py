@@ -21,8 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     from ui.library_internals import use_navigation_only
+    from yse_core import log
 
     use_navigation_only()
+    log.configure()
     cli.main(args=["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
 
 

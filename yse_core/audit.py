@@ -6,6 +6,7 @@ import json
 
 import sqlite_utils
 
+from . import log
 from .db import now_iso, transaction
 
 
@@ -16,6 +17,9 @@ def record(db: sqlite_utils.Database, username: str | None, action: str, target:
             "INSERT INTO audit_log(at, username, action, target, details) VALUES (?, ?, ?, ?, ?)",
             [now_iso(), username, action, target, json.dumps(details, ensure_ascii=False) if details else None],
         )
+    if action == "login_failed" and details.get("reason") == "unknown user":
+        username = target = None  # what was typed as a user name may be a password: not in the server's log
+    log.event(action, username, target, **details)
 
 
 def events(
