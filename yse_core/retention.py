@@ -63,6 +63,14 @@ def _round_rows(db: sqlite_utils.Database, year: int) -> dict[str, list[dict]]:
     return rows
 
 
+def _round_counts(db: sqlite_utils.Database, year: int) -> dict[str, int]:
+    """The row counts of ``_round_rows``, counted by SQLite (the admin page shows them on every rerun)."""
+    counts = {table: db.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", [year]).fetchone()[0]
+              for table, where in ROUND_TABLES}
+    counts["audit_log"] = db.execute(f"SELECT COUNT(*) FROM audit_log WHERE {AUDIT_ROWS}", [year, year]).fetchone()[0]
+    return counts
+
+
 def _write(path: Path, data: bytes) -> None:
     """Write a file completely (to a temporary name, flushed to disk, then renamed) or not at all."""
     partial = path.with_name(path.name + ".partial")
@@ -98,11 +106,11 @@ def remove_old_rounds(
     removed = []
     for row in past:
         year = row["year"]
+        if dry_run:
+            removed.append(RemovedRound(year, _round_counts(db, year), ()))
+            continue
         rows = _round_rows(db, year)
         counts = {table: len(table_rows) for table, table_rows in rows.items()}
-        if dry_run:
-            removed.append(RemovedRound(year, counts, ()))
-            continue
         archive = folder / f"yse-round-{year}-archive.json"
         workbook = folder / f"yse-round-{year}-responses.xlsx"
         _write(workbook, round_workbook_xlsx(db, user, year, "fi"))

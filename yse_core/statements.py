@@ -112,7 +112,8 @@ def accessibility_statement(db: sqlite_utils.Database, lang: str) -> str:
     """Return the accessibility statement as Markdown in ``lang``."""
     found = evaluation()
     given = contacts(db)
-    own = texts(db)["accessibility_extra"][lang] or texts(db)["accessibility_extra"]["fi"]
+    extra = texts(db)["accessibility_extra"]
+    own = extra[lang] or extra["fi"]
     feedback = given["feedback_email"]
     parts = [
         t("statements.a11y.intro", lang),
