@@ -244,3 +244,20 @@ def test_a_loading_placeholder_says_what_is_coming(server, page):
     for route in held:
         route.continue_()
     page.locator('.st-key-dossier-key-figures [data-testid="stTable"]').wait_for()
+
+
+def test_a_page_opened_by_address_runs_the_script_once(server, page):
+    """A new browser session ran the whole script twice: the cookie manager's "getAll" component loaded after the
+    first run and sent the cookie list back (ui/library_internals.skip_cookie_listing). One run now, logged in."""
+    from tools.load_browsers import is_rerun_request
+
+    login(page, server.url, "demo-helsinki")
+    requests: list[int] = []
+    page.on("websocket", lambda websocket: websocket.on(
+        "framesent", lambda payload: requests.append(1) if is_rerun_request(payload) else None))
+    page.goto(f"{server.url}/koti")
+    page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
+    settle(page, 2500)  # a component's late report would ask for its rerun in this time
+    assert len(requests) == 1
+    assert page.locator("iframe[title*='cookie_manager']").count() == 0
+    page.get_by_role("button", name="Kirjaudu ulos").wait_for()  # and the session is the logged-in one

@@ -222,6 +222,48 @@ def login_token_username(cookie: LoginCookie, token: str, now: float) -> str | N
     return username
 
 
+def skip_cookie_listing() -> None:
+    """Build streamlit-authenticator's cookie manager without its "getAll" component; harmless to call again.
+
+    ``CookieModel.__init__`` (streamlit-authenticator 0.4.2) makes an extra-streamlit-components
+    ``CookieManager()`` (0.1.81), whose ``__init__`` renders a component (method "getAll", key "init") that
+    lists the browser's cookies. The library no longer reads that list (``CookieModel.get_cookie`` reads
+    ``st.context.cookies``, from the request), but the component still cost every new browser session a
+    second script run: its iframe loaded after the first run and sent the list back, and that rerun was
+    most of the time between "page shown" and "page settled" (tools/bench_browser.py, docs/benchmarks.md).
+    Here the module name ``stx`` that ``streamlit_authenticator.models.cookie_model`` looks the class up in is
+    replaced, once for the process, by a namespace whose ``CookieManager`` renders nothing when made and
+    holds the request's cookies; ``set`` and ``delete`` render their components as before.
+    """
+    from streamlit_authenticator.models import cookie_model
+
+    if isinstance(cookie_model.stx, _CookieModule):
+        return
+    cookie_model.stx = _CookieModule(cookie_model.stx)
+
+
+class _CookieModule:
+    """Stands for the ``extra_streamlit_components`` module inside the library's cookie model."""
+
+    def __init__(self, module):
+        self._module = module
+        self.CookieManager = _request_cookie_manager_class(module.CookieManager)
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+
+def _request_cookie_manager_class(base: type) -> type:
+    from extra_streamlit_components.CookieManager import _component_func
+
+    class RequestCookieManager(base):
+        def __init__(self, key: str = "init"):  # noqa: ARG002 - the base's signature; no component, no key
+            self.cookie_manager = _component_func
+            self.cookies = dict(st.context.cookies)
+
+    return RequestCookieManager
+
+
 def send_login_cookie(authenticator, token: str, expires: datetime, secure: bool = False) -> None:
     """Render the set-cookie component that stores the token in the browser until ``expires``.
 
@@ -347,6 +389,8 @@ RELIED_ON = [
     ("streamlit-authenticator", "streamlit_authenticator.models", "CookieModel"),
     ("extra-streamlit-components", "extra_streamlit_components", "CookieManager.set"),
     ("extra-streamlit-components", "extra_streamlit_components", "CookieManager.delete"),
+    ("extra-streamlit-components", "extra_streamlit_components.CookieManager", "_component_func"),
+    ("streamlit-authenticator", "streamlit_authenticator.models.cookie_model", "stx"),
 ]
 # Parameters the helpers pass by name (or whose default they rely on), for the test:
 # (distribution, module, callable path, {parameter: required default or ... for any}).

@@ -28,6 +28,7 @@ def make_authenticator(db, cookie_key: str, expiry_days: float) -> tuple[stauth.
             lib.set_failed_attempts(credentials, row["username"], auth.MAX_FAILED_LOGINS)
     # login_sleep_time=0: the cookie is read from the request (st.context.cookies), so the library's
     # pre-login pause only widens the window in which a component rerun interrupts the first run.
+    lib.skip_cookie_listing()  # no cookie-listing component: it cost every new session a second run
     authenticator = stauth.Authenticate(credentials, session.COOKIE_NAME, cookie_key, expiry_days, auto_hash=False,
                                         login_sleep_time=0)
     return authenticator, credentials
