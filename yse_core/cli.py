@@ -99,9 +99,37 @@ def _area_contacts(db, args) -> str:
 
 
 def cmd_backup(args) -> str:
+    from .backups import RetentionPolicy, backup_into_folder, verify_backup, write_backup
+
+    keeping = args.keep_daily is not None or args.keep_monthly is not None
+    if args.out == "verify":  # ``backup verify FILE``: a folder literally named "verify" needs ./verify
+        if args.file is None or keeping:
+            raise YseError("db.error.backup_usage")
+        return t("db.backup.verified", "fi", **verify_backup(args.file))
+    if args.file is not None:
+        raise YseError("db.error.backup_usage")
     db = _db(args)
-    target = backup(db, args.out)
-    return f"Varmuuskopio: {target}"
+    if not keeping and not Path(args.out).is_dir():
+        return t("db.backup.written", "fi", path=str(write_backup(db, args.out)))
+    policy = RetentionPolicy(args.keep_daily or 0, args.keep_monthly or 0) if keeping else None
+    written, removed = backup_into_folder(db, args.out, policy)
+    lines = [t("db.backup.written", "fi", path=str(written))]
+    if policy:
+        figures = {"daily": policy.keep_daily, "monthly": policy.keep_monthly}
+        lines.append(t("db.backup.removed", "fi", names=", ".join(path.name for path in removed), **figures) if removed
+                     else t("db.backup.removed_none", "fi", **figures))
+    return "\n".join(lines)
+
+
+def cmd_restore(args) -> str:
+    from .backups import restore_backup
+
+    result = restore_backup(db_path_from_env(args.db), args.file, actor="cli")
+    if result["kept"]:
+        return t("db.restore.done", "fi", backup=args.file, path=result["restored_to"], kept=result["kept"],
+                 answers=result["answers"], migration=result["migration"])
+    return t("db.restore.done_new", "fi", backup=args.file, path=result["restored_to"], answers=result["answers"],
+             migration=result["migration"])
 
 
 def cmd_health(args) -> str:
@@ -287,6 +315,13 @@ def cmd_export(args) -> str:
     return f"Kirjoitettu {args.out} ({len(data) // 1024} KiB)"
 
 
+def _count(text: str) -> int:
+    """A non-negative whole number for argparse (``--keep-daily 14``)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(t("cli.error.not_a_count", "fi", value=text))
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="yse", description="YSE-portaalin ylläpitokomennot")
@@ -409,9 +444,19 @@ def build_parser() -> argparse.ArgumentParser:
                                          "responses: .xlsx (workbook) or .csv (long format)")
     export.set_defaults(func=cmd_export)
 
-    bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup)")
-    bak.add_argument("out")
+    bak = sub.add_parser("backup", help="varmuuskopio (SQLite online backup) tai sen tarkistus",
+                         usage="yse backup [--keep-daily N] [--keep-monthly M] OUT | yse backup verify FILE")
+    # One positional and an optional second rather than subcommands: ``backup OUT`` has no subcommand word.
+    bak.add_argument("out", metavar="OUT", help="tiedosto, tai kansio päivätylle varmuuskopiolle; tai sana verify")
+    bak.add_argument("file", nargs="?", metavar="FILE", help="verify: tarkistettava varmuuskopio")
+    bak.add_argument("--keep-daily", type=_count, metavar="N",
+                     help="kansio: säilytä N viimeisimmän päivän uusin varmuuskopio")
+    bak.add_argument("--keep-monthly", type=_count, metavar="M",
+                     help="kansio: säilytä M viimeisimmän kuukauden uusin varmuuskopio")
     bak.set_defaults(func=cmd_backup)
+    restore_cmd = sub.add_parser("restore", help="tarkista varmuuskopio ja palauta se tietokannaksi (portaali pysäytettynä)")
+    restore_cmd.add_argument("file", metavar="FILE")
+    restore_cmd.set_defaults(func=cmd_restore)
 
     health_cmd = sub.add_parser("health", help="onko tietokanta tavoitettavissa, kirjoitettavissa ja ajan tasalla (poistumiskoodi)")
     health_cmd.set_defaults(func=cmd_health)
