@@ -11,7 +11,9 @@ from yse_core.db import is_demo
 from yse_core.errors import YseError
 from yse_core.i18n import LANGUAGE_NAMES
 
-st.set_page_config(page_title="YSE", page_icon=":material/forum:", layout="wide")
+# The icon is a file of ours: a :material/…: page icon makes every browser fetch it from fonts.gstatic.com,
+# a request to a third party (and one that fails in a closed network).
+st.set_page_config(page_title="YSE", page_icon=str(document.FAVICON), layout="wide")
 log.configure()  # once per server in effect (ui.serve does it at start); here for a plain `streamlit run app.py`
 
 PAGES = {

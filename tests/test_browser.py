@@ -261,3 +261,22 @@ def test_a_page_opened_by_address_runs_the_script_once(server, page):
     assert len(requests) == 1
     assert page.locator("iframe[title*='cookie_manager']").count() == 0
     page.get_by_role("button", name="Kirjaudu ulos").wait_for()  # and the session is the logged-in one
+
+
+def test_the_portal_asks_no_other_host_for_anything(server, page):
+    """No request leaves the portal's own address: a :material/…: page icon had every browser fetch the favicon
+    from fonts.gstatic.com, a third party (GDPR) and a failure in a closed network. The situation page's map,
+    the questionnaire and the login are walked."""
+    from urllib.parse import urlsplit
+
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc) if request.url.startswith("http") else None)
+    login(page, server.url, "demo-helsinki")
+    for path, heading in (("kysely", f"YSE-keskustelut {ROUND}: ennakkokysely"), ("tilannekuva", None)):
+        page.goto(f"{server.url}/{path}")
+        if heading:
+            page.get_by_role("heading", name=heading).wait_for()
+        settle(page, 2500)
+    icon = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(link => link.href)")
+    assert icon and all("gstatic" not in href for href in icon), icon
+    assert hosts == {urlsplit(server.url).netloc}, hosts

@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import streamlit as st
 
 from .session import lang, t
 
+FAVICON = Path(__file__).with_name("favicon.svg")  # app.py's page icon
 DOCUMENT_KEY = "yse-document"  # the container of the language script, hidden: it shows nothing and takes no gap
 
 # Containers whose loading placeholders say what is coming; any other placeholder says "page.loading".
