@@ -294,6 +294,19 @@ def test_an_upload_over_the_limit_gets_413_from_nginx(proxy):
 
 @needs_nginx
 @pytest.mark.browser
+@pytest.mark.parametrize("address", ["https://{name}:{https}/", "https://{name}:{https}/yse/", "https://{name}:{https}/yse"])
+def test_the_sub_path_root_opens_the_login_without_page_not_found(proxy, proxied_page, address):
+    # The sub-path itself is the portal's root: read as a page called "yse" it gave "Page not found" over the login.
+    page = proxied_page
+    page.goto(address.format(name=PUBLIC_NAME, https=proxy.https_port))
+    page.get_by_label("Käyttäjätunnus").wait_for()
+    settle(page, 1500)
+    assert page.url.startswith(f"{proxy.portal_url}/")
+    assert page.get_by_role("dialog").count() == 0
+
+
+@needs_nginx
+@pytest.mark.browser
 def test_every_cookie_of_the_portal_is_secure_behind_the_proxy(proxy, proxied_page):
     login(proxied_page, proxy.portal_url, "demo-helsinki")
     cookies = proxied_page.context.cookies()

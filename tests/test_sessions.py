@@ -475,3 +475,15 @@ def test_a_login_survives_another_change_sent_while_the_password_is_checked(demo
         _assert_no_traceback(server)
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("path", "base", "page"), [
+    ("/", "", ""), ("/kysely", "", "kysely"), ("/kysely/", "", "kysely"),
+    ("/yse/", "yse", ""), ("/yse", "yse", ""), ("/yse/kysely", "yse", "kysely"), ("/yse/kysely/", "/yse/", "kysely"),
+    ("/a/b/yse/alue", "a/b/yse", "alue"),
+    ("/yse", "", "yse"),  # without a base path, /yse is a page's address (none of ours: "page not found")
+])
+def test_the_page_of_an_address_is_read_after_the_base_url_path(path, base, page):
+    from ui.session import page_in_path
+
+    assert page_in_path(path, base) == page

@@ -153,6 +153,18 @@ def area_name(area: dict) -> str:
     return area.get("name_sv") if lang() == "sv" and area.get("name_sv") else area["name_fi"]
 
 
+def page_in_path(path: str, base_url_path: str) -> str:
+    """Return the page part of an address's path: what follows the server's ``baseUrlPath`` ('' for the root).
+
+    ``page_in_path("/yse/kysely", "yse") == "kysely"``; ``page_in_path("/yse/", "yse") == ""``.
+    """
+    parts = [part for part in path.split("/") if part]
+    base = [part for part in (base_url_path or "").split("/") if part]
+    if parts[:len(base)] == base:
+        parts = parts[len(base):]
+    return parts[-1] if parts else ""
+
+
 def keep_deep_link(current, pages: list) -> None:
     """At the session's first navigation, open the page the browser's address names if Streamlit fell back.
 
@@ -172,7 +184,7 @@ def keep_deep_link(current, pages: list) -> None:
         return
     st.session_state[KEY_LANDED] = True
     url = browser_url()
-    wanted = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if url else ""
+    wanted = page_in_path(urlsplit(url).path, st.get_option("server.baseUrlPath")) if url else ""
     if not wanted or wanted == current.url_path:
         return
     target = next((page for page in pages if page.url_path == wanted), None)
