@@ -16,6 +16,11 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The tests' OpenID provider (tools/oidc_provider, panva/oidc-provider): npm ci writes node_modules/.package-lock.json.
+OIDC_PROVIDER := tools/oidc_provider/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tools/oidc_provider/package-lock.json
+	cd tools/oidc_provider && npm ci --no-audit --no-fund --loglevel=error
+
 $(DB): | $(VENV)/.runtime
 	YSE_DB=$(DB) $(PY) -m yse_core init --demo
 
@@ -27,7 +32,7 @@ run: $(VENV)/.runtime $(DB)
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(OIDC_PROVIDER)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 

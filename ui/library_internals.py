@@ -85,6 +85,20 @@ def say_page_not_found() -> None:
     send_page_not_found(get_script_run_ctx())
 
 
+# --- Streamlit: st.login's identity ------------------------------------------------------------------
+
+
+def identity_provider(user_info: dict) -> str | None:
+    """Return the name of the ``[auth.<name>]`` provider an ``st.user`` identity came from, or None.
+
+    Relies on the ``provider`` key that Streamlit's OAuth callback writes into the identity cookie beside the
+    ID token's claims (``web/server/starlette/starlette_auth_routes.py: _auth_callback``, streamlit 1.67.0);
+    ``st.user`` shows it but the docs do not list it.
+    """
+    provider = user_info.get("provider")
+    return provider if isinstance(provider, str) and provider else None
+
+
 # --- streamlit-authenticator: its session-state keys ----------------------------------------------------
 
 # Keys streamlit-authenticator 0.4.2 keeps in st.session_state (models/authentication_model.py).

@@ -1,4 +1,4 @@
-"""Login and logout through streamlit-authenticator, with users, lockout and audit from the database."""
+"""Login and logout: the password form (streamlit-authenticator) and single sign-on (ui/sso.py), one session path."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from yse_core.db import is_demo
 from yse_core.errors import YseError
 
 from . import library_internals as lib
-from . import session
+from . import session, sso
 from .callbacks import Steps
 from .session import t
 
@@ -45,6 +45,7 @@ def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> Non
     refused = st.session_state.get(KEY_SESSION_REFUSED)
     if refused is not None:  # why the cookie or live session was refused (until a login)
         session.show_error(refused)
+    sso.login_options()  # nothing without a configured identity provider
     with st.form("yse-login"):
         st.subheader(t("login.heading"))
         st.text_input(t("login.username"), key=KEY_LOGIN_USERNAME, autocomplete="username")
@@ -197,7 +198,11 @@ def screen_cookie(db, authenticator: stauth.Authenticate) -> None:
 
 
 def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
-    """Return the logged-in user, logging out a session whose account was locked or deactivated."""
+    """Return the logged-in user, by password (form or cookie) or else by single sign-on; None shows the login.
+
+    A password session whose account was locked or deactivated is logged out; an SSO identity without an
+    active portal user is refused (ui/sso.py). Either way in, the user then takes the same path.
+    """
     if not lib.is_logged_in():
         screen_cookie(db, authenticator)
         try:  # re-authenticate from a valid cookie before the pages are chosen, so deep links work
@@ -205,15 +210,12 @@ def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
         except LoginError:  # defensive: screen_cookie lets no such cookie through
             lib.ignore_cookie()
     username = lib.logged_in_username()
-    if not lib.is_logged_in() or not username:
+    if lib.is_logged_in() and username:
+        user = _password_session_user(db, authenticator, username)
+    else:
+        user = sso.signed_in_user(db)
+    if user is None:
         st.session_state.pop(session.KEY_USER, None)
-        return None
-    try:
-        user = auth.session_user(db, username)
-    except YseError as error:  # locked, deactivated or deleted while the session was live
-        _refuse_session(db, username, error)
-        authenticator.logout(location="unrendered")  # renders the delete-cookie component in this run
-        st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN
         return None
     if session.KEY_USER not in st.session_state:
         session.set_lang(user.language)
@@ -221,8 +223,25 @@ def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
     return user
 
 
+def _password_session_user(db, authenticator: stauth.Authenticate, username: str) -> auth.User | None:
+    """Return the user of a password session, or None after logging out one whose account was refused."""
+    try:
+        return auth.session_user(db, username)
+    except YseError as error:  # locked, deactivated or deleted while the session was live
+        _refuse_session(db, username, error)
+        authenticator.logout(location="unrendered")  # renders the delete-cookie component in this run
+        st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN
+        return None
+
+
 def logout_button(db, authenticator: stauth.Authenticate, user: auth.User) -> bool:
-    """Render the logout button in the sidebar; True when the user just logged out (cookie deleted in this run)."""
+    """Render the logout button in the sidebar; True when the user just logged out (cookie deleted in this run).
+
+    An SSO session's button ends the identity with st.logout, which reloads the page (ui/sso.py).
+    """
+    if sso.session_provider():
+        sso.logout_button(db, user)
+        return False
     def on_logout(_info=None):
         audit.record(db, user.username, "logout", user.username)
         st.session_state.pop(session.KEY_USER, None)

@@ -260,11 +260,11 @@ def record_failed_login(db: sqlite_utils.Database, username: str, at: datetime |
     return locked
 
 
-def record_login(db: sqlite_utils.Database, username: str) -> None:
-    """Reset the failure counter and note a successful login."""
+def record_login(db: sqlite_utils.Database, username: str, **details) -> None:
+    """Reset the failure counter and note a successful login (details: how, e.g. method="sso", provider=...)."""
     with transaction(db):
         db.execute("UPDATE users SET failed_logins = 0 WHERE username = ?", [username])
-        audit.record(db, username, "login", username)
+        audit.record(db, username, "login", username, **details)
 
 
 def authenticate(db: sqlite_utils.Database, username: str, password: str, at: datetime | None = None) -> User:
