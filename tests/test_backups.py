@@ -154,9 +154,9 @@ def test_verify_prints_what_the_backup_holds_and_leaves_the_file_untouched(demo_
     before = (target.read_bytes(), target.stat().st_mtime_ns)
     assert cli.main(["backup", "verify", str(target)]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"ok: varmuuskopio {target} on eheä: 45 aluetta, ")
+    assert line.startswith(f"ok: varmuuskopio {target} on eheä: alueita 45, ")
     newest = demo_db.execute("SELECT name FROM _sqlite_migrations ORDER BY applied_at DESC, name DESC").fetchone()[0]
-    assert line.endswith(f" käyttäjää; uusin migraatio {newest}")
+    assert line.endswith(f", käyttäjiä {demo_db['users'].count}; uusin migraatio {newest}")
     assert (target.read_bytes(), target.stat().st_mtime_ns) == before
     assert [path.name for path in target.parent.iterdir()] == ["copy.db"]  # no -wal/-shm left behind
 
