@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 import tomllib
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 from tools.browser_helpers import login, open_theme, settle
-from tools.portal_server import START_TIMEOUT_SECONDS, free_port
+from tools.portal_server import START_TIMEOUT_SECONDS, free_port, wait_until_up
 from tools.test_calendar import ROUND
 from yse_core import auth
 from yse_core.db import open_db
@@ -139,14 +138,8 @@ def start_portal(db_path: Path, log: Path) -> tuple[subprocess.Popen, int]:
         start_new_session=True,
     )
     health = f"http://127.0.0.1:{port}/{options['--server.baseUrlPath']}/_stcore/health"
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(health, timeout=2) as reply:
-                if reply.status == 200:
-                    return process, port
-        except OSError:
-            time.sleep(0.3)
+    if wait_until_up(health, START_TIMEOUT_SECONDS):
+        return process, port
     stop(process)
     raise RuntimeError(f"the portal did not start: {log.read_text(errors='replace')[-2000:]}")
 

@@ -10,11 +10,9 @@ import json
 import os
 import shutil
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
-from tools.portal_server import ROOT
+from tools.portal_server import ROOT, stop_process, wait_until_up
 
 PROVIDER_DIR = ROOT / "tools" / "oidc_provider"
 START_TIMEOUT_SECONDS = 20
@@ -38,24 +36,13 @@ class OidcProvider:
                        "OIDC_UNTRUSTED_SIGNING": "1" if untrusted_signing else "0"}
         self.process = subprocess.Popen([shutil.which("node") or "node", "server.js"], cwd=PROVIDER_DIR, env=environment,
                                         stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.metadata_url, timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"the OpenID provider did not start: {self.log.read_text(errors='replace')[-2000:]}")
+        if not wait_until_up(self.metadata_url, START_TIMEOUT_SECONDS):
+            self.stop()
+            raise RuntimeError(f"the OpenID provider did not start: {self.log.read_text(errors='replace')[-2000:]}")
 
     @property
     def metadata_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)

@@ -51,20 +51,31 @@ class Server:
              "--server.fileWatcherType", "none"],
             cwd=ROOT, env=environment, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start: {self.log.read_text(errors='replace')[-2000:]}")
+        if not wait_until_up(f"{self.url}/_stcore/health", START_TIMEOUT_SECONDS):
+            self.stop()
+            raise RuntimeError(f"streamlit did not start: {self.log.read_text(errors='replace')[-2000:]}")
 
     def stop(self) -> None:
-        self.process.terminate()
+        stop_process(self.process)
+
+
+def wait_until_up(url: str, seconds: float) -> bool:
+    """Poll ``url`` until it answers 200; False when ``seconds`` pass first (the caller stops its process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a server started by a test or bench; kill it if it has not ended in 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
