@@ -125,7 +125,9 @@ def test_area_map_figure_colours_areas_and_outlines_the_chosen_one(area_map):
     hover = {location: list(row) for location, row in zip(coloured.locations, coloured.customdata, strict=True)}
     assert hover["vantaa"] == ["Vantaan työllisyysalue", f"{values['vantaa']:.1f} %".replace(".", ",")]
     vantaa_outline = area_map["features"][[f["id"] for f in area_map["features"]].index("vantaa")]["properties"]["outline"]
-    assert len([lon for lon in chosen.lon if lon is None]) == len(vantaa_outline)
+    assert len([lon for lon in chosen.lon if math.isnan(lon)]) == len(vantaa_outline)  # NaN ends each line
+    assert chosen.lon.dtype.name == "float32"  # sent as base64, 4 bytes a number
+    assert '"bdata"' in figure.to_json()
     assert "demoaineisto" in figure.layout.title.text
 
 
@@ -163,3 +165,28 @@ def test_area_outlines_skip_edges_between_pieces_of_the_same_area():
 
 def test_every_shipped_area_has_an_outline(area_map):
     assert all(feature["properties"]["outline"] for feature in area_map["features"])
+
+
+def test_douglas_peucker_keeps_corners_and_drops_points_on_a_line():
+    line = [[20.0, 60.0], [20.5, 60.0001], [21.0, 60.0], [21.0, 61.0]]
+    assert geo.simplify_line(line, 0.001) == [[20.0, 60.0], [21.0, 60.0], [21.0, 61.0]]
+    assert geo.simplify_line(line, 0.00001) == line  # the bend of 0.0001 degrees is kept at a finer tolerance
+    assert geo.simplify_line(line[:2], 1.0) == line[:2]
+
+
+def test_the_browser_map_is_smaller_and_keeps_every_area_where_it_was(area_map):
+    shown = geo.load_display_map()
+    assert [f["properties"]["area_id"] for f in shown["features"]] == [f["properties"]["area_id"] for f in area_map["features"]]
+    vertices = {name: sum(len(ring) for f in m["features"] for polygon in f["geometry"]["coordinates"] for ring in polygon)
+                for name, m in (("shipped", area_map), ("shown", shown))}
+    assert vertices["shown"] < vertices["shipped"]
+    for original, simplified in zip(area_map["features"], shown["features"], strict=True):
+        assert simplified["geometry"]["coordinates"] and simplified["properties"]["outline"]
+        # every kept vertex is a shipped vertex rounded to 3 decimals: nothing moves by more than about 60 m
+        shipped = {(round(x, 3), round(y, 3)) for x, y in _points(original)}
+        assert {(x, y) for x, y in _points(simplified)} <= shipped
+        for polygon in simplified["geometry"]["coordinates"]:
+            assert geo.signed_area(polygon[0]) < 0  # exteriors still wind clockwise for plotly
+    values = {f["properties"]["area_id"]: float(i) for i, f in enumerate(area_map["features"])}
+    full, small = (len(geo.area_map_figure(m, values, "T", "%", "fi").to_json()) for m in (area_map, shown))
+    assert small < 0.9 * full

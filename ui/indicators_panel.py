@@ -104,7 +104,7 @@ def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> Non
     values = {row["area_id"]: row["value"] for row in rows}
     map_column, bar_column = st.columns([1, 1])
     map_column.plotly_chart(
-        geo.area_map_figure(geo.load_area_map(), values, indicator.name.get(language), situation.unit_label(indicator.unit, language),
+        geo.area_map_figure(geo.load_display_map(), values, indicator.name.get(language), situation.unit_label(indicator.unit, language),
                             language, names=names, higher_is_worse=indicator.higher_is_worse,
                             decimals=indicator.decimals, highlight=area_id,
                             subtitle=t("situation.map_subtitle", period=period),

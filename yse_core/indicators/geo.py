@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
@@ -270,6 +271,97 @@ def load_area_map(path: Path = AREA_MAP_PATH) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# What the browser map needs: the map is 640 px tall for about 11 degrees of latitude, some 0.02 degrees a
+# pixel, so vertices closer than a quarter pixel to the line their neighbours draw are invisible. Dropping them
+# (Douglas-Peucker) and rounding to 3 decimals (about 100 m) cut what the situation page sends for its map.
+DISPLAY_TOLERANCE = 0.005  # degrees of latitude; longitude is scaled by cos(latitude) to be measured alike
+DISPLAY_DECIMALS = 3
+
+
+def simplify_line(points: Ring, tolerance: float) -> Ring:
+    """Douglas-Peucker: keep the end points and every vertex farther than ``tolerance`` from the simplified line.
+
+    Distances are in degrees of latitude with longitude scaled by cos(latitude), so the tolerance means the
+    same on the ground in the north and the south.
+    """
+    if len(points) < 3:
+        return [list(point) for point in points]
+    scale = math.cos(math.radians(sum(point[1] for point in points) / len(points)))
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        x1, y1 = points[first][0] * scale, points[first][1]
+        x2, y2 = points[last][0] * scale, points[last][1]
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy)
+        farthest, distance = None, tolerance
+        for index in range(first + 1, last):
+            x, y = points[index][0] * scale, points[index][1]
+            if length == 0:
+                gap = math.hypot(x - x1, y - y1)
+            else:
+                gap = abs(dy * (x - x1) - dx * (y - y1)) / length
+            if gap > distance:
+                farthest, distance = index, gap
+        if farthest is not None:
+            keep[farthest] = True
+            stack += [(first, farthest), (farthest, last)]
+    return [list(point) for point, kept in zip(points, keep, strict=True) if kept]
+
+
+def _display_ring(ring: Ring, tolerance: float, decimals: int) -> Ring | None:
+    """A closed ring simplified in two halves (its start is fixed), rounded; None when it collapses."""
+    middle = len(ring) // 2
+    halves = simplify_line(ring[:middle + 1], tolerance)[:-1] + simplify_line(ring[middle:], tolerance)
+    return _simplified(halves, decimals)
+
+
+def display_features(geojson: Mapping, tolerance: float = DISPLAY_TOLERANCE,
+                     decimals: int = DISPLAY_DECIMALS) -> list[dict]:
+    """The shipped map's features, generalised for the screen: fewer vertices, fewer decimals, same areas.
+
+    A ring that collapses is dropped, except an area's largest exterior, which is always kept, so that no area
+    disappears from the map. The outline lines are simplified the same way; their ends stay where they were,
+    so lines still meet.
+    """
+    features = []
+    for feature in geojson["features"]:
+        polygons = feature["geometry"]["coordinates"]
+        largest = max(range(len(polygons)), key=lambda index: abs(signed_area(polygons[index][0])))
+        kept = []
+        for index, polygon in enumerate(polygons):
+            rings = []
+            for ring_index, ring in enumerate(polygon):
+                shown = _display_ring(ring, tolerance, decimals)
+                if shown is None and index == largest and ring_index == 0:
+                    shown = _simplified(ring, decimals) or ring
+                if shown is None:
+                    if ring_index == 0:
+                        break  # an exterior too small to see: its holes go with it
+                    continue
+                rings.append(_oriented(shown, clockwise=ring_index == 0))
+            if rings:
+                kept.append(rings)
+        outline = []
+        for line in feature["properties"].get("outline", []):
+            shown = [[round(value, decimals) for value in point] for point in simplify_line(line, tolerance)]
+            shown = [point for position, point in enumerate(shown) if position == 0 or point != shown[position - 1]]
+            if len(shown) >= 2:
+                outline.append(shown)
+        features.append({**feature, "properties": {**feature["properties"], "outline": outline},
+                         "geometry": {"type": "MultiPolygon", "coordinates": kept}})
+    return features
+
+
+@cache
+def load_display_map(path: Path = AREA_MAP_PATH) -> dict:
+    """The shipped map generalised for the browser (``display_features``); computed once per process."""
+    geojson = load_area_map(path)
+    return {**geojson, "features": display_features(geojson)}
+
+
 def _bounds(features: Iterable[Mapping], pad: float = 0.3) -> tuple[list[float], list[float]]:
     longitudes, latitudes = [], []
     for feature in features:
@@ -279,14 +371,19 @@ def _bounds(features: Iterable[Mapping], pad: float = 0.3) -> tuple[list[float],
     return [min(longitudes) - pad, max(longitudes) + pad], [min(latitudes) - pad / 2, max(latitudes) + pad / 2]
 
 
-def _outline_coordinates(features: Iterable[Mapping]) -> tuple[list[float | None], list[float | None]]:
-    longitudes: list[float | None] = []
-    latitudes: list[float | None] = []
+def _outline_coordinates(features: Iterable[Mapping]) -> tuple[np.ndarray, np.ndarray]:
+    """The outline lines as one lon and one lat array, NaN between lines.
+
+    float32 arrays: plotly writes a NumPy array as base64 (``{"dtype": "f4", "bdata": …}``), 4 bytes a number
+    instead of about 7 characters of text, and float32 keeps a point to about a metre.
+    """
+    longitudes: list[float] = []
+    latitudes: list[float] = []
     for feature in features:
         for line in feature["properties"].get("outline", []):
-            longitudes += [point[0] for point in line] + [None]
-            latitudes += [point[1] for point in line] + [None]
-    return longitudes, latitudes
+            longitudes += [point[0] for point in line] + [math.nan]
+            latitudes += [point[1] for point in line] + [math.nan]
+    return np.array(longitudes, dtype=np.float32), np.array(latitudes, dtype=np.float32)
 
 
 def area_map_figure(
@@ -391,7 +488,10 @@ __all__ = [
     "area_map_figure",
     "build_area_map",
     "dissolve",
+    "display_features",
     "load_area_map",
+    "load_display_map",
+    "simplify_line",
     "project_polygons",
     "signed_area",
     "tm35fin_to_lonlat",
