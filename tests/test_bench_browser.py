@@ -49,3 +49,16 @@ def test_settle_waits_for_a_run_after_the_action(browser, empty_server):
         assert ms > 0 and size > 0 and wire.served(since)
     finally:
         context.close()
+
+
+def test_the_navigation_floor_switches_between_the_empty_pages(browser, tmp_path):
+    script = tmp_path / "empty_navigation.py"
+    script.write_text(bench_browser.EMPTY_NAV_SCRIPT)
+    server = Server(tmp_path / "unused.db", launcher="streamlit", script=script)
+    try:
+        figure = bench_browser.bench_empty_navigation(browser, server.url, runs=2)
+    finally:
+        server.stop()
+    assert figure.error is None and figure.kind == "navigate"
+    assert len(figure.samples_ms) == 2 and all(ms > 0 for ms in figure.samples_ms)
+    assert all(size > 0 for size in figure.bytes)  # each switch ran the other page's script on the server
