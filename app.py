@@ -6,7 +6,7 @@ from ui import document, session
 from ui.demo_banner import demo_banner_key
 from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
 from ui.session import t
-from yse_core import log
+from yse_core import log, sessions
 from yse_core.db import is_demo
 from yse_core.errors import YseError
 from yse_core.i18n import LANGUAGE_NAMES
@@ -98,6 +98,7 @@ try:
     db = session.get_db()
     demo = is_demo(db)
     cookie_key, expiry_days = session.cookie_settings(demo)
+    sessions.idle_minutes()  # a bad YSE_IDLE_MINUTES is named here, not at the first sign-in
 except YseError as error:
     session.show_error(error)
     st.stop()

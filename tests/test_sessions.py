@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from tools.apptest_helpers import APP
 from tools.browser_helpers import login, settle
 from tools.test_calendar import ROUND
-from yse_core import audit, auth
+from yse_core import audit, auth, sessions
 from yse_core.db import open_db
 
 from .conftest import Server
@@ -66,6 +66,16 @@ def _token(username: str, key: str = KEY_A, *, expires_in: float = 3600, algorit
     """A login JWT in the library's format ({username, exp_date}); extra claims override or add."""
     payload = {"username": username, "exp_date": time.time() + expires_in, **claims}
     return jwt.encode({name: value for name, value in payload.items() if value is not None}, key, algorithm=algorithm)
+
+
+def _live_token(server: Server, username: str, **claims) -> str:
+    """A well-signed login JWT carrying a server session begun for ``username`` (as a form sign-in begins one)."""
+    db = open_db(server.db_path)
+    try:
+        session_id = sessions.start(db, username)
+    finally:
+        db.close()
+    return _token(username, sid=session_id, **claims)
 
 
 def _with_username(token: str, username: str) -> str:
@@ -269,16 +279,30 @@ def test_an_invalid_expiry_setting_is_shown_in_the_browser(demo_db_path, browser
 # --- 3. forged and refused cookies ----------------------------------------------------------------
 
 
-FORGED = {
-    "signed with another key": lambda: _token("demo-admin", KEY_B),
-    "username changed to another area's user": lambda: _with_username(_token("demo-helsinki"), "demo-tampereen-seutu"),
-    "unsigned (alg none)": lambda: _token("demo-admin", None, algorithm="none"),
-    "another algorithm (HS512, right key)": lambda: _token("demo-admin", algorithm="HS512"),
-    "well signed but expired": lambda: _token("demo-admin", expires_in=-60),
-    "well signed without exp_date": lambda: _token("demo-admin", exp_date=None),
-    "well signed, exp_date not a number": lambda: _token("demo-admin", exp_date="9999999999"),
-    "not a JWT": lambda: "not-a-jwt",
+FORGED = {  # each with a live server session of its user, so that only the named part is wrong
+    "signed with another key": lambda sid: _token("demo-admin", KEY_B, sid=sid("demo-admin")),
+    "username changed to another area's user":
+        lambda sid: _with_username(_token("demo-helsinki", sid=sid("demo-helsinki")), "demo-tampereen-seutu"),
+    "unsigned (alg none)": lambda sid: _token("demo-admin", None, algorithm="none", sid=sid("demo-admin")),
+    "another algorithm (HS512, right key)": lambda sid: _token("demo-admin", algorithm="HS512", sid=sid("demo-admin")),
+    "well signed but expired": lambda sid: _token("demo-admin", expires_in=-60, sid=sid("demo-admin")),
+    "well signed without exp_date": lambda sid: _token("demo-admin", exp_date=None, sid=sid("demo-admin")),
+    "well signed, exp_date not a number": lambda sid: _token("demo-admin", exp_date="9999999999", sid=sid("demo-admin")),
+    "well signed, no server session": lambda sid: _token("demo-admin"),
+    "well signed, another user's server session": lambda sid: _token("demo-admin", sid=sid("demo-reviewer")),
+    "well signed, a made-up server session": lambda sid: _token("demo-admin", sid="made-up-session-id"),
+    "not a JWT": lambda sid: "not-a-jwt",
 }
+
+
+def _session_of(server: Server):
+    def begin(username: str) -> str:
+        db = open_db(server.db_path)
+        try:
+            return sessions.start(db, username)
+        finally:
+            db.close()
+    return begin
 
 
 @pytest.mark.parametrize("case", list(FORGED))
@@ -286,7 +310,7 @@ def test_a_forged_cookie_gives_the_login_form(keyed_server, browser, case):
     page = _new_page(browser)
     offset = keyed_server.log.stat().st_size
     try:
-        _put_cookie(page, keyed_server, FORGED[case]())
+        _put_cookie(page, keyed_server, FORGED[case](_session_of(keyed_server)))
         page.goto(f"{keyed_server.url}/kayttajat")
         _expect_login_form(page)
         assert page.get_by_role("heading", name="Käyttäjät").count() == 0
@@ -299,7 +323,7 @@ def test_control_a_well_signed_cookie_opens_the_portal_without_the_form(keyed_se
     """The forged cookies above differ from this one only in what was forged."""
     page = _new_page(browser)
     try:
-        _put_cookie(page, keyed_server, _token("demo-admin"))
+        _put_cookie(page, keyed_server, _live_token(keyed_server, "demo-admin"))
         page.goto(f"{keyed_server.url}/kayttajat")
         _expect_logged_in(page, "demo-admin")
         page.get_by_role("heading", name="Käyttäjät").wait_for()
@@ -329,7 +353,7 @@ def test_a_well_signed_cookie_of_a_refused_account_gives_the_login_form(keyed_se
     db = open_db(keyed_server.db_path)
     if username == "temp-respondent":
         auth.add_user(db, username, "Väliaikainen vastaaja", "a long enough password", "respondent", "lahti")
-    token = _token(username)
+    token = _live_token(keyed_server, username)
     live, fresh = _new_page(browser), _new_page(browser)
     offset = keyed_server.log.stat().st_size
     try:

@@ -208,12 +208,26 @@ def login_cookie(authenticator) -> LoginCookie:
     return LoginCookie(model.cookie_name, model.cookie_key, model.cookie_expiry_days)
 
 
-def login_token(cookie: LoginCookie, username: str, expires: datetime) -> str:
+def login_token(cookie: LoginCookie, username: str, expires: datetime, session_id: str | None = None) -> str:
     """A login token in the library's format: a JWT ``{username, exp_date}`` (a Unix time), HS256.
 
-    The format of ``CookieModel._token_encode`` / ``_token_decode`` (streamlit-authenticator 0.4.2).
+    The format of ``CookieModel._token_encode`` / ``_token_decode`` (streamlit-authenticator 0.4.2); the
+    library reads only those two claims, so the portal's own ``sid`` (yse_core/sessions.py) rides along.
     """
-    return jwt.encode({"username": username, "exp_date": expires.timestamp()}, cookie.key, algorithm="HS256")
+    claims = {"username": username, "exp_date": expires.timestamp()}
+    if session_id is not None:
+        claims["sid"] = session_id
+    return jwt.encode(claims, cookie.key, algorithm="HS256")
+
+
+def login_token_session(cookie: LoginCookie, token: str) -> str | None:
+    """The portal session id (``sid``) of a well-signed login token, else None (call after login_token_username)."""
+    try:
+        claims = jwt.decode(token, cookie.key, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        return None
+    session_id = claims.get("sid") if isinstance(claims, dict) else None
+    return session_id if isinstance(session_id, str) else None
 
 
 def login_token_username(cookie: LoginCookie, token: str, now: float) -> str | None:

@@ -9,7 +9,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from yse_core import audit, auth
+from yse_core import audit, auth, sessions
 from yse_core.db import is_demo
 from yse_core.errors import YseError
 
@@ -157,7 +157,8 @@ def set_login_cookie(authenticator: stauth.Authenticate, username: str) -> None:
     # Secure behind the HTTPS proxy (deploy/nginx-yse.conf sends X-Forwarded-Proto: https). The cookie is
     # written by script, so nginx's proxy_cookie_flags cannot mark it.
     secure = st.context.headers.get("X-Forwarded-Proto", "").lower() == "https"
-    lib.send_login_cookie(authenticator, lib.login_token(cookie, username, expires), expires, secure=secure)
+    token = lib.login_token(cookie, username, expires, st.session_state.get(KEY_SESSION_ID))
+    lib.send_login_cookie(authenticator, token, expires, secure=secure)
 
 
 def _refuse_session(db, username: str, error: YseError) -> None:
@@ -165,6 +166,7 @@ def _refuse_session(db, username: str, error: YseError) -> None:
     audit.record(db, username, "session_refused", username, reason=str(error))
     st.session_state[KEY_SESSION_REFUSED] = error.with_traceback(None)  # shown in the reader's language at login
     st.session_state.pop(session.KEY_USER, None)
+    _forget_session(db, None)  # ended already, or the account's state refuses it: nothing more to end
 
 
 def screen_cookie(db, authenticator: stauth.Authenticate) -> None:
@@ -189,12 +191,19 @@ def screen_cookie(db, authenticator: stauth.Authenticate) -> None:
     if username is None:
         lib.ignore_cookie()
         return
+    session_id = lib.login_token_session(cookie, token)
+    if session_id is None:  # a token from before server sessions (or forged without one): not a session
+        lib.ignore_cookie()
+        return
     try:
         auth.session_user(db, username)
-    except YseError as error:  # NotFound (deleted) or AuthError (deactivated, locked)
+        sessions.check(db, session_id, username)  # ended (logout, password changed, locked) or idle
+    except YseError as error:  # NotFound (deleted) or AuthError (deactivated, locked, session over)
         lib.ignore_cookie()
         _refuse_session(db, username, error)
         st.session_state[KEY_COOKIE_DELETE_PENDING] = True
+        return
+    st.session_state[KEY_SESSION_ID] = session_id  # this browser's session goes on in this tab
 
 
 def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
@@ -223,15 +232,48 @@ def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
     return user
 
 
+KEY_SESSION_ID = "yse_session_id"  # the server session (yse_core/sessions.py) of this password sign-in
+KEY_SESSION_SEEN = "yse_session_seen"  # when this tab last marked it seen
+
+
 def _password_session_user(db, authenticator: stauth.Authenticate, username: str) -> auth.User | None:
-    """Return the user of a password session, or None after logging out one whose account was refused."""
+    """Return the user of a password session, or None after logging out one that was refused.
+
+    Refused: the account was locked, deactivated or deleted, or the server session ended (another browser's
+    password change, an admin's lock, the idle timeout). A sign-in from the form has no session yet: it
+    begins here, so the cookie set after it carries the session's id.
+    """
     try:
-        return auth.session_user(db, username)
-    except YseError as error:  # locked, deactivated or deleted while the session was live
+        user = auth.session_user(db, username)
+        _keep_session_alive(db, username)
+        return user
+    except YseError as error:  # refused while the session was live
         _refuse_session(db, username, error)
         authenticator.logout(location="unrendered")  # renders the delete-cookie component in this run
         st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN
         return None
+
+
+def _keep_session_alive(db, username: str) -> None:
+    """Check this tab's server session (starting one after a form sign-in) and mark it seen once a minute."""
+    now = datetime.now(UTC)
+    session_id = st.session_state.get(KEY_SESSION_ID)
+    if session_id is None:
+        st.session_state[KEY_SESSION_ID] = sessions.start(db, username, at=now)
+        st.session_state[KEY_SESSION_SEEN] = now
+        return
+    seen = max(sessions.check(db, session_id, username, at=now), st.session_state.get(KEY_SESSION_SEEN, now))
+    if now - seen >= sessions.seen_every():
+        sessions.touch(db, session_id, at=now)
+        st.session_state[KEY_SESSION_SEEN] = now
+
+
+def _forget_session(db, reason: str | None) -> None:
+    """Drop this tab's server session; end it on the server too when ``reason`` is given (a logout)."""
+    session_id = st.session_state.pop(KEY_SESSION_ID, None)
+    st.session_state.pop(KEY_SESSION_SEEN, None)
+    if session_id is not None and reason is not None:
+        sessions.end(db, session_id, reason)
 
 
 def logout_button(db, authenticator: stauth.Authenticate, user: auth.User) -> bool:
@@ -244,6 +286,7 @@ def logout_button(db, authenticator: stauth.Authenticate, user: auth.User) -> bo
         return False
     def on_logout(_info=None):
         audit.record(db, user.username, "logout", user.username)
+        _forget_session(db, "logout")  # the cookie, if the browser kept a copy, no longer signs anyone in
         st.session_state.pop(session.KEY_USER, None)
         # The library renders the delete-cookie component right after this callback, in this run.
         st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import bcrypt
 import sqlite_utils
 
-from . import audit
+from . import audit, sessions
 from .db import now_iso, transaction
 from .errors import AuthError, NotFound, PermissionDenied
 
@@ -159,7 +159,7 @@ def add_user(
 
 
 def set_password(db: sqlite_utils.Database, username: str, password: str, *, actor: str | None = None) -> None:
-    """Replace a user's password (at least 12 characters) and clear any lock."""
+    """Replace a user's password (at least 12 characters), clear any lock and end the user's sessions."""
     get_user(db, username)
     check_new_password(password)
     with transaction(db):
@@ -168,6 +168,7 @@ def set_password(db: sqlite_utils.Database, username: str, password: str, *, act
             [hash_password(password), now_iso(), username],
         )
         audit.record(db, actor, "password_set", username)
+        sessions.end_all(db, username, "password_changed", actor=actor)  # in every browser: sign in again
 
 
 def update_user(
@@ -222,6 +223,7 @@ def lock_user(db: sqlite_utils.Database, username: str, *, minutes: int | None =
     with transaction(db):
         db.execute("UPDATE users SET locked_until = ? WHERE username = ?", [until, username])
         audit.record(db, actor, "user_locked", username, until=until)
+        sessions.end_all(db, username, "locked", actor=actor)  # stays ended after the account is unlocked
 
 
 def unlock_user(db: sqlite_utils.Database, username: str, *, actor: str | None = None) -> None:

@@ -602,3 +602,23 @@ def _m0009(db: sqlite_utils.Database) -> None:
         )
         """,
     )
+
+
+@migrations(name="0012_sessions")
+def _m0012(db: sqlite_utils.Database) -> None:
+    # One row per password sign-in (a browser's session; its id travels in the login cookie): idle timeout,
+    # and ending a user's sessions when the password changes or an admin locks the account (yse_core/sessions.py).
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            end_reason TEXT
+        );
+        CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(username, ended_at)
+        """,
+    )
