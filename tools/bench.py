@@ -452,33 +452,46 @@ def bench_gap_rules(bench: Bench) -> list[Result]:
     return [Result(name, watch, page_rerun=False, note=f"points_for_round as demo-admin, {len(points)} areas")]
 
 
-def bench_briefing_zip(bench: Bench) -> list[Result]:
-    """The briefing pack for one area, and the .zip of every area (the zip once: tens of seconds, minutes at 10×)."""
+def _all_areas_zip(bench: Bench, kind: str, one_area, all_areas) -> list[Result]:
+    """One area's file, and the .zip of every area (the zip once: tens of seconds, minutes at 10×)."""
     from yse_core import auth
     from yse_core.db import connect
-    from yse_core.exports import briefing_docx, briefing_zip
     from yse_core.setup import demo_round_years
 
-    db = connect(bench.fresh_db("briefing"))
+    db = connect(bench.fresh_db(kind))
     reviewer = auth.get_user(db, "demo-reviewer")
     one = Stopwatch(1)
     for _ in range(1 + min(bench.runs, 5)):
-        one.time(briefing_docx, db, reviewer, demo_round_years().current, "espoo-kauniainen")
-    one_result = Result("briefing .docx, one area", one, page_rerun=False, note="espoo-kauniainen, demo answers")
+        one.time(one_area, db, reviewer, demo_round_years().current, "espoo-kauniainen")
+    one_result = Result(f"{kind}, one area", one, page_rerun=False, note="espoo-kauniainen, demo answers")
     areas = db.execute("SELECT COUNT(*) FROM responses WHERE round_year = ?", [demo_round_years().current]).fetchone()[0]
-    if bench.scale > 1 and not bench.full_zip:  # 450 packs take tens of minutes here: estimate unless asked
+    name = f"{kind.split(' ')[0]} .zip, all areas"
+    if bench.scale > 1 and not bench.full_zip:  # 450 files take tens of minutes here: estimate unless asked
         db.close()
         estimate = one_result.median_ms * areas / 1000
-        return [one_result, Result("briefing .zip, all areas", page_rerun=False,
+        return [one_result, Result(name, page_rerun=False,
                                    unavailable=f"not run at {bench.scale}× (--full-zip runs it); "
-                                               f"{areas} areas × one pack ≈ {estimate:.0f} s")]
+                                               f"{areas} areas × one file ≈ {estimate:.0f} s")]
     whole = Stopwatch(0)
-    data = whole.time(briefing_zip, db, reviewer, demo_round_years().current)
+    data = whole.time(all_areas, db, reviewer, demo_round_years().current)
     db.close()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         files = len(archive.namelist())
-    return [one_result, Result("briefing .zip, all areas", whole, page_rerun=False,
-                               note=f"one run, {files} files, {len(data) // 1024} KiB")]
+    return [one_result, Result(name, whole, page_rerun=False, note=f"one run, {files} files, {len(data) // 1024} KiB")]
+
+
+def bench_briefing_zip(bench: Bench) -> list[Result]:
+    """The briefing pack (.docx) for one area, and the .zip of every area's pack."""
+    from yse_core.exports import briefing_docx, briefing_zip
+
+    return _all_areas_zip(bench, "briefing .docx", briefing_docx, briefing_zip)
+
+
+def bench_slides_zip(bench: Bench) -> list[Result]:
+    """The discussion slides (.pptx) for one area, and the .zip of every area's slides."""
+    from yse_core.exports.slides import slides_pptx, slides_zip
+
+    return _all_areas_zip(bench, "slides .pptx", slides_pptx, slides_zip)
 
 
 # --- the portal server's memory ------------------------------------------------------------------
@@ -605,6 +618,7 @@ BENCHMARKS: list[Callable[[Bench], list[Result]]] = [
     bench_indicator_import,
     bench_gap_rules,
     bench_briefing_zip,
+    bench_slides_zip,
     bench_portal_memory,
     # New figures below; each runs once per scale.
 ]
