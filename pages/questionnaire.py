@@ -10,6 +10,7 @@ theme's discussion points), so a first answer, which moves the progress, still r
 import streamlit as st
 
 from ui.comments_view import group_by_question, render_threads
+from ui.document import lazy_expander
 from ui.gaps_view import context_points, render_points
 from ui.indicators_panel import render_theme_indicators
 from ui.questionnaire_form import (
@@ -101,9 +102,8 @@ if index < len(themes) - 1:
     next_col.button(t("q.next"), key="q-next", type="primary", on_click=st.session_state.__setitem__,
                     args=(KEY_THEME, theme_ids[index + 1]))
 
-history = st.expander(t("q.history"), key=f"q-history-open-{theme.id}", on_change="rerun")
-if history.open:  # read the history only when someone looks at it
-    with history:
+if (history := lazy_expander(t("q.history"), key=f"q-history-open-{theme.id}")) is not None:
+    with history:  # the history is read only when someone looks at it
         render_history(db, user, context, theme)
 
 st.divider()

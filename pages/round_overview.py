@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from ui.document import lazy_expander
 from ui.gaps_view import SEVERITY_MARK, round_points
 from ui.heatmap_view import heatmap_frame, heatmap_html, theme_label
 from ui.session import area_name, reviewer_rounds, t
@@ -64,8 +65,8 @@ heat_rows = [{"area_id": row["area_id"], "name": area_name(row), "note": "" if r
               "state": t(f"state.{row['state']}")} for row in sorted(rows, key=_sort_key)]
 if heat_rows:
     st.html(heatmap_html(heat_rows, themes, cells, language))
-    with st.expander(t("gaps.heatmap_table")):
-        st.dataframe(
+    if (table := lazy_expander(t("gaps.heatmap_table"), key="overview-heatmap-table")) is not None:
+        table.dataframe(
             table_cells(heatmap_frame(heat_rows, themes, cells, language), language), hide_index=True, width="stretch",
             column_config={"area": t("overview.area"), "state": t("home.state"), "total": t("gaps.heatmap_total"),
                            "max": st.column_config.NumberColumn(t("gaps.max_severity"), help=t("gaps.max_help")),

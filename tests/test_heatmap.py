@@ -179,6 +179,10 @@ def test_heatmap_sorts_filters_and_speaks_swedish(answered_db_path):
     high = {area for area, (level, _count) in summary.items() if level == 3}
     shown = {parse_qs(urlsplit(link["href"]).query)["area"][0] for link in _parse(_heatmaps(app)[0]).links}
     assert shown == high
+    tables = len(app.dataframe)
+    app.session_state["overview-heatmap-table"] = True  # the reader opens the table alternative
+    app.run()
+    assert len(app.dataframe) == tables + 1  # built only once opened
     assert len(app.dataframe[0].value) == len(high)  # the table alternative shows the same areas
     app.selectbox(key="yse-language").set_value("sv").run()
     table = _parse(_heatmaps(app)[0])

@@ -267,3 +267,17 @@ def test_questionnaire_shows_the_theme_indicators_beside_the_questions(demo_db_p
     assert any("Avoimet työpaikat, Uudet avoimet työpaikat: Osa työpaikoista on tilastossa ilman sijaintikuntaa"
                in caption.value
                for caption in app.caption)  # the vacancies' caveat goes with the figure
+
+
+def test_the_chart_tables_are_built_only_when_opened_and_then_match_the_charts(demo_db_path):
+    app = _situation(logged_in_app(demo_db_path, "demo-reviewer"))
+    assert len(app.dataframe) == 0  # two closed table alternatives: nothing built, nothing sent
+    for key in (f"table-trend-{app.selectbox(key='situation-trend').value}",
+                f"table-bars-{app.selectbox(key='situation-map').value}"):
+        app.session_state[key] = True
+    app.run()
+    assert not app.exception, app.exception
+    assert len(app.dataframe) == 2
+    sizes = sorted(len(frame.value) for frame in app.dataframe)
+    assert sizes[1] == 45  # the ranked table of every area, under the map and the bars
+    assert sizes[0] > 12  # the trend's months

@@ -23,6 +23,17 @@ LOADING_TEXTS = {
 }
 
 
+def lazy_expander(label: str, key: str):
+    """An expander whose content is built only while it is open: the container, or None while it is closed.
+
+    A closed ``st.expander`` still runs, sends and draws its content; a table alternative under a chart (a grid
+    of 45 rows) cost every page open its bytes and its drawing. Opening it reruns the page (``on_change``), and
+    the expander stays open for the session (its state lives under ``key``).
+    """
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def frame() -> None:
     """Set the document's language and the texts of the loading placeholders for this run's language."""
     document_language(lang())

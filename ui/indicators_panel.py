@@ -13,6 +13,7 @@ from yse_core import formatting
 from yse_core.indicators import charts, geo, load_catalogue, situation
 from yse_core.rounds import reference_period
 
+from . import document
 from .cache import cached
 from .session import lang, t
 
@@ -91,8 +92,9 @@ def render_trend(db, area_id: str, area_label: str, code: str, peers: list[str])
     points = _trend(db, area_id, code, tuple(peers))
     labels = charts.series_labels(area_label, peers, points, language)
     st.plotly_chart(charts.trend_figure(points, code, labels, language), key=f"trend-{code}")
-    with st.expander(t("situation.table_alternative")):
-        _data_table(charts.trend_table(points, labels, language))
+    if (table := document.lazy_expander(t("situation.table_alternative"), key=f"table-trend-{code}")) is not None:
+        with table:
+            _data_table(charts.trend_table(points, labels, language))
 
 
 def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> None:
@@ -113,8 +115,9 @@ def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> Non
     )
     bar_column.plotly_chart(charts.area_bar_figure(rows, code, language, highlight=area_id, country_value=country),
                             key=f"bars-{code}")
-    with st.expander(t("situation.table_alternative")):
-        _data_table(charts.area_bar_table(rows, code, language))
+    if (table := document.lazy_expander(t("situation.table_alternative"), key=f"table-bars-{code}")) is not None:
+        with table:
+            _data_table(charts.area_bar_table(rows, code, language))
 
 
 def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict | None = None, key: str = "") -> None:
