@@ -14,7 +14,7 @@ def login(page, base_url: str, username: str, password: str = "yse-demo", path: 
     if totp_secret is not None:
         import pyotp
 
-        page.get_by_label("Tunnistuskoodi").fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_label("Tunnistuskoodi", exact=True).fill(pyotp.TOTP(totp_secret).now())
         page.get_by_role("button", name="Vahvista").click()
     page.get_by_role("button", name="Kirjaudu ulos").wait_for(timeout=20_000)
     _wait_for_login_cookie(page)

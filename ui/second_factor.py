@@ -90,8 +90,8 @@ def _code_prompt(db, username: str, held: dict, on_done: Done) -> None:
     st.subheader(t("second_factor.heading"))
     st.markdown(t("second_factor.code_intro", username=username))
     with st.form("yse-second-factor"):
-        st.text_input(t("second_factor.code_label"), key=KEY_CODE, help=t("second_factor.code_help"),
-                      autocomplete="one-time-code", max_chars=20)
+        st.text_input(t("second_factor.code_label"), key=KEY_CODE, autocomplete="one-time-code", max_chars=20)
+        st.caption(t("second_factor.code_help"))
         st.form_submit_button(t("second_factor.confirm"), type="primary", on_click=_submit_code,
                               args=(db, username, held, on_done))
     _show_message()
