@@ -184,3 +184,22 @@ def test_cli_resets_the_factor_and_audits_it(db, capsys):
     assert not second_factor.is_enrolled(db, "tem.reviewer")
     assert audit.events(db, action="second_factor_reset", limit=1)[0]["username"] == "cli"
     assert main(["--db", path, "users", "reset-2fa", "nobody"]) == 1
+
+
+def test_an_admin_resets_a_reviewers_factor_on_the_users_page_and_it_is_audited(demo_db_path):
+    from tools.apptest_helpers import logged_in_app
+    from yse_core.db import open_db
+
+    db = open_db(demo_db_path)
+    enrol_user(db, "demo-reviewer")
+    app = logged_in_app(demo_db_path, "demo-admin")
+    app.switch_page("pages/admin_users.py").run()
+    app.selectbox(key="admin-user-choice").set_value("demo-reviewer").run()
+    assert not app.button(key="admin-reset-2fa").disabled
+    app.button(key="admin-reset-2fa").click().run()
+    assert not app.exception
+    assert "Kaksivaiheinen tunnistautuminen poistettu: demo-reviewer." in [element.value for element in app.success]
+    assert not second_factor.is_enrolled(db, "demo-reviewer")
+    event = audit.events(db, action="second_factor_reset", limit=1)[0]
+    assert (event["username"], event["target"]) == ("demo-admin", "demo-reviewer")
+    assert app.button(key="admin-reset-2fa").disabled  # nothing left to reset
