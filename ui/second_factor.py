@@ -15,6 +15,7 @@ import streamlit as st
 from yse_core import auth, second_factor
 from yse_core.db import is_demo
 from yse_core.errors import AuthError, YseError
+from yse_core.formatting import local_date
 
 from . import session, sso
 from .callbacks import Steps
@@ -152,7 +153,7 @@ def enrolment_view(db, username: str, *, place: str, on_finished: Callable[[], N
         uri = second_factor.provisioning_uri(secret, username)
         st.image(second_factor.qr_png(uri), width=220 if place == "sidebar" else 260, alt=t("second_factor.qr_alt"))
         st.caption(t("second_factor.manual_key", username=username, issuer=second_factor.ISSUER))
-        st.code(second_factor.grouped(secret), language=None)
+        st.code(second_factor.grouped(secret), language=None, wrap_lines=True)
         with st.form(f"yse-second-factor-enrol-{place}"):
             st.text_input(t("second_factor.enrol_step_code"), key=KEY_ENROL_CODE.format(place=place),
                           autocomplete="one-time-code", max_chars=10)
@@ -211,7 +212,7 @@ def sidebar_section(db, user: auth.User) -> None:
             return
         state = second_factor.status(db, user.username)
         if state.enrolled:
-            st.caption(t("second_factor.status_on", date=(state.enrolled_at or "")[:10], left=state.recovery_codes_left))
+            st.caption(t("second_factor.status_on", date=local_date(state.enrolled_at), left=state.recovery_codes_left))
             st.button(t("second_factor.renew_codes"), key="yse-second-factor-renew", on_click=_renew, args=(db, user.username))
         else:
             st.caption(t("second_factor.status_off") + " " + t("second_factor.optional_note"))
