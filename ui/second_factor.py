@@ -84,7 +84,9 @@ def step_view(db, on_done: Done) -> None:
     else:  # the factor was reset while this login waited, and none is required: nothing more to ask
         _finish(held, on_done)
         st.rerun()
-    st.button(t("second_factor.cancel"), key="yse-second-factor-cancel", on_click=_cancel, args=(on_done,))
+    enrolment = st.session_state.get(KEY_ENROLMENT, {}).get("login")
+    if enrolment is None or enrolment["codes"] is None:  # once the codes are shown, the way on is "continue"
+        st.button(t("second_factor.cancel"), key="yse-second-factor-cancel", on_click=_cancel, args=(on_done,))
 
 
 def _code_prompt(db, username: str, held: dict, on_done: Done) -> None:
