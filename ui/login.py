@@ -248,7 +248,8 @@ def establish_user(db, authenticator: stauth.Authenticate) -> auth.User | None:
 
 
 def _password_session_user(db, authenticator: stauth.Authenticate, username: str) -> auth.User | None:
-    """Return the user of a password session, or None after logging out one whose account was refused."""
+    """Return the user of a password session; None after logging out one whose account was refused, or while
+    its second factor is due (ui/second_factor.py: the code, or the enrolment an admin or reviewer must do)."""
     try:
         user = auth.session_user(db, username)
     except YseError as error:  # locked, deactivated or deleted while the session was live
