@@ -5,6 +5,7 @@ import streamlit as st
 from ui import document, session
 from ui.demo_banner import demo_banner_key
 from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
+from ui.second_factor import sidebar_section as second_factor_section
 from ui.session import t
 from yse_core import log, sessions
 from yse_core.db import is_demo
@@ -130,6 +131,7 @@ if user is None:
 else:
     language_switch(db, user, sidebar)
     sidebar.caption(t("nav.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+    second_factor_section(db, user)  # status, enrolment, recovery codes (password sessions only)
     if banner := demo_banner_key(db):  # only while demo statistics or demo answers are in the database
         sidebar.warning(t(banner))
     set_pending_cookie(authenticator)

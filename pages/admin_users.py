@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.session import get_db, require_role, show_error, t
-from yse_core import auth
+from yse_core import auth, second_factor
 from yse_core.area_registry import list_areas
 from yse_core.errors import YseError
 from yse_core.formatting import table_cells
@@ -14,6 +14,17 @@ db = get_db()
 st.title(t("nav.admin_users"))
 
 users = auth.list_users(db)
+factors = second_factor.statuses(db)
+
+
+def factor_state(user: dict) -> str:
+    """The user's second factor as the table says it: on, off, or missing where it is required."""
+    if user["username"] in factors:
+        return t("second_factor.state_on")
+    required = second_factor.is_required(db, auth.get_user(db, user["username"]))
+    return t("second_factor.state_missing") if required else t("second_factor.state_off")
+
+
 search_col, role_col = st.columns([2, 1])
 search = search_col.text_input(t("users.search"), key="users-search").strip().lower()
 role_filter = role_col.selectbox(t("users.role"), ["", *auth.ROLES], key="users-role-filter",
@@ -24,15 +35,16 @@ table = pd.DataFrame([{
     "username": u["username"], "display_name": u["display_name"], "role": t(f"role.{u['role']}"),
     "area_id": u["area_id"], "contact_areas": u["contact_areas"], "active": bool(u["active"]),
     "locked": bool(u["locked_until"]) and auth.is_locked(auth.get_user(db, u["username"])),
-    "failed_logins": u["failed_logins"],
-} for u in shown], columns=["username", "display_name", "role", "area_id", "contact_areas", "active", "locked", "failed_logins"])
+    "failed_logins": u["failed_logins"], "second_factor": factor_state(u),
+} for u in shown], columns=["username", "display_name", "role", "area_id", "contact_areas", "active", "locked", "failed_logins",
+                            "second_factor"])
 st.caption(t("users.count", shown=len(shown), total=len(users)))
 st.dataframe(
     table_cells(table), hide_index=True, width="stretch", height=300,
     column_config={
         "username": t("users.username"), "display_name": t("users.display_name"), "role": t("users.role"),
         "area_id": t("users.area"), "contact_areas": t("users.contact_areas"), "active": t("users.active"),
-        "locked": t("users.locked"), "failed_logins": t("users.failed_logins"),
+        "locked": t("users.locked"), "failed_logins": t("users.failed_logins"), "second_factor": t("second_factor.column"),
     },
 )
 
@@ -77,6 +89,13 @@ with manage:
                 if st.form_submit_button(t("users.save_contacts")):
                     auth.set_reviewer_areas(db, username, chosen, actor=admin.username)
                     st.success(t("users.saved"))
+        if st.button(t("second_factor.reset"), key="admin-reset-2fa", help=t("second_factor.reset_help"),
+                     disabled=selected.username not in factors):
+            second_factor.reset(db, username, actor=admin.username)
+            st.session_state["admin-2fa-reset-done"] = username
+            st.rerun()
+        if reset_done := st.session_state.pop("admin-2fa-reset-done", None):
+            st.success(t("second_factor.reset_done", username=reset_done))
         with st.form("admin-password-form", clear_on_submit=True):
             new_password = st.text_input(t("users.new_password"), type="password", help=t("users.password_rule"))
             if st.form_submit_button(t("users.set_password")):

@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 
-def login(page, base_url: str, username: str, password: str = "yse-demo", path: str = "") -> None:
-    """Log in through the real form and wait until the portal's navigation appears."""
+def login(page, base_url: str, username: str, password: str = "yse-demo", path: str = "",
+          totp_secret: str | None = None) -> None:
+    """Log in through the real form and wait until the portal's navigation appears.
+
+    With ``totp_secret`` (a factor enrolled by ``tools.second_factor_helpers.enrol_user``) the current code is
+    typed at the second step, as the person's authenticator app would show it.
+    """
+    submit_password(page, base_url, username, password, path)
+    if totp_secret is not None:
+        import pyotp
+
+        page.get_by_label("Tunnistuskoodi", exact=True).fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_role("button", name="Vahvista").click()
+    page.get_by_role("button", name="Kirjaudu ulos").wait_for(timeout=20_000)
+    _wait_for_login_cookie(page)
+
+
+def submit_password(page, base_url: str, username: str, password: str = "yse-demo", path: str = "") -> None:
+    """Open the login form and submit a username and password, without waiting for what follows."""
     page.goto(f"{base_url}/{path}")
     page.get_by_label("Käyttäjätunnus").wait_for()
     settle(page, 1500)
@@ -15,8 +32,6 @@ def login(page, base_url: str, username: str, password: str = "yse-demo", path: 
     page.get_by_label("Käyttäjätunnus").fill(username)
     page.get_by_label("Salasana").fill(password)
     page.get_by_role("button", name="Kirjaudu").click()
-    page.get_by_role("button", name="Kirjaudu ulos").wait_for(timeout=20_000)
-    _wait_for_login_cookie(page)
 
 
 def _wait_for_login_cookie(page, seconds: float = 15.0) -> None:

@@ -14,7 +14,7 @@ from yse_core.db import is_demo
 from yse_core.errors import YseError
 
 from . import library_internals as lib
-from . import session, sso
+from . import second_factor, session, sso
 from .callbacks import Steps
 from .session import t
 
@@ -41,6 +41,10 @@ KEY_LOGIN_MESSAGE = "yse_login_message"  # the i18n key of the last login's erro
 
 def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> None:
     """Render the login form; its submit button's callback logs in (see _submit_login)."""
+    if second_factor.pending() and lib.is_logged_in():  # the password was right: the code or the enrolment first
+        second_factor.step_view(db, on_done=_second_factor_done)
+        return
+    second_factor.forget()  # a held login that ended otherwise (its account locked meanwhile)
     st.title(t("app.title"))
     refused = st.session_state.get(KEY_SESSION_REFUSED)
     if refused is not None:  # why the cookie or live session was refused (until a login)
@@ -74,7 +78,8 @@ def _submit_login(db, authenticator: stauth.Authenticate, credentials: dict) -> 
 
         def record_login(info: dict) -> None:
             if not recorded:
-                auth.record_login(db, info["username"])
+                if not second_factor.due(db, info["username"]):  # else recorded after the second step
+                    auth.record_login(db, info["username"])
                 recorded.append(info["username"])
 
         def check() -> str | None:
@@ -93,11 +98,16 @@ def _submit_login(db, authenticator: stauth.Authenticate, credentials: dict) -> 
         failed = [name for name, attempts in lib.failed_attempts(credentials).items() if attempts > before.get(name, 0)]
         if any([auth.record_failed_login(db, name) for name in failed]):
             message = "login.locked"
-        steps.run(lambda: _store_login_outcome(message))
+        held = bool(recorded) and message is None and second_factor.due(db, recorded[0])
+        steps.run(lambda: _store_login_outcome(message, recorded[0] if held else None))
 
 
-def _store_login_outcome(message: str | None) -> None:
+def _store_login_outcome(message: str | None, second_step_for: str | None = None) -> None:
     st.session_state[KEY_LOGIN_PASSWORD] = ""  # the password does not stay in the session
+    if message is None and second_step_for:  # no portal and no cookie before the second factor
+        second_factor.begin(second_step_for, set_cookie=True)
+        st.session_state.pop(KEY_SESSION_REFUSED, None)
+        return
     if message is None:  # logged in; the cookie is set by a browser component in the logged-in runs
         st.session_state[KEY_COOKIE_PENDING] = True
         lib.forget_set_cookie_report()
@@ -111,6 +121,20 @@ def _store_login_outcome(message: str | None) -> None:
 
 
 KEY_COOKIE_PENDING = "yse_cookie_pending"
+
+
+def _second_factor_done(outcome: str, set_cookie: bool) -> None:
+    """After the second step: into the portal (and the cookie now), or back to the login form."""
+    if outcome == "passed":
+        if set_cookie:
+            st.session_state[KEY_COOKIE_PENDING] = True
+            lib.forget_set_cookie_report()
+        st.session_state.pop(KEY_LOGIN_USERNAME, None)
+        return
+    lib.forget_login_outcome()  # the password's success ends here: logged out, the cookie not read again
+    lib.ignore_cookie()
+    if outcome == "locked":
+        st.session_state[KEY_LOGIN_MESSAGE] = "login.locked"
 
 
 KEY_COOKIE_DELETE_PENDING = "yse_cookie_delete_pending"
@@ -237,21 +261,24 @@ KEY_SESSION_SEEN = "yse_session_seen"  # when this tab last marked it seen
 
 
 def _password_session_user(db, authenticator: stauth.Authenticate, username: str) -> auth.User | None:
-    """Return the user of a password session, or None after logging out one that was refused.
+    """Return the user of a password session; None after logging out one that was refused, or while its second
+    factor is due (ui/second_factor.py: the code, or the enrolment an admin or reviewer must do).
 
     Refused: the account was locked, deactivated or deleted, or the server session ended (another browser's
-    password change, an admin's lock, the idle timeout). A sign-in from the form has no session yet: it
-    begins here, so the cookie set after it carries the session's id.
+    password change, an admin's lock, the idle timeout). A sign-in from the form has no server session yet: it
+    begins here once the second factor is done, so the cookie set after it carries the session's id.
     """
     try:
         user = auth.session_user(db, username)
+        if second_factor.holds(db, user):
+            return None
         _keep_session_alive(db, username)
-        return user
     except YseError as error:  # refused while the session was live
         _refuse_session(db, username, error)
         authenticator.logout(location="unrendered")  # renders the delete-cookie component in this run
         st.session_state[KEY_COOKIE_DELETE_PENDING] = DELETE_RENDERED_THIS_RUN
         return None
+    return user
 
 
 def _keep_session_alive(db, username: str) -> None:

@@ -241,8 +241,11 @@ def is_locked(user: User, at: datetime | None = None) -> bool:
     return datetime.fromisoformat(user.locked_until) > (at or datetime.now(UTC))
 
 
-def record_failed_login(db: sqlite_utils.Database, username: str, at: datetime | None = None) -> bool:
-    """Count a failed login; the fifth in a row locks the account for 15 minutes. Returns True if now locked."""
+def record_failed_login(db: sqlite_utils.Database, username: str, at: datetime | None = None, **details) -> bool:
+    """Count a failed login; the fifth in a row locks the account for 15 minutes. Returns True if now locked.
+
+    A wrong second-factor code counts here too (details say so, e.g. ``reason="wrong code"``).
+    """
     at = at or datetime.now(UTC)
     row = db.execute("SELECT failed_logins FROM users WHERE username = ?", [username]).fetchone()
     with transaction(db):
@@ -256,7 +259,7 @@ def record_failed_login(db: sqlite_utils.Database, username: str, at: datetime |
             "UPDATE users SET failed_logins = ?, locked_until = COALESCE(?, locked_until) WHERE username = ?",
             [0 if locked else failures, until, username],
         )
-        audit.record(db, username, "login_failed", username, failures=failures)
+        audit.record(db, username, "login_failed", username, failures=failures, **details)
         if locked:
             audit.record(db, username, "user_locked", username, until=until, reason="5 failed logins")
     return locked

@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from . import areas, auth
+from . import areas, auth, second_factor
 from .area_registry import memberships_csv
 from .area_update import replace_areas
 from .db import backup, db_path_from_env, open_db
@@ -55,6 +55,9 @@ def cmd_users(args) -> str:
     if args.users_command == "unlock":
         auth.unlock_user(db, args.username, actor="cli")
         return f"Lukitus avattu: {args.username}"
+    if args.users_command == "reset-2fa":
+        removed = second_factor.reset(db, args.username, actor="cli")
+        return t("second_factor.reset_done" if removed else "second_factor.reset_none", "fi", username=args.username)
     raise YseError("cli.error.unknown_command", command="users")
 
 
@@ -350,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     lock.add_argument("--minutes", type=int)
     unlock = users_sub.add_parser("unlock")
     unlock.add_argument("username")
+    reset_2fa = users_sub.add_parser("reset-2fa", help="poista kaksivaiheinen tunnistautuminen (kadonnut puhelin)")
+    reset_2fa.add_argument("username")
     users.set_defaults(func=cmd_users)
 
     area_cmd = sub.add_parser("areas", help="alueet ja kunnat")

@@ -604,6 +604,32 @@ def _m0009(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0011_second_factor")
+def _m0011(db: sqlite_utils.Database) -> None:
+    # A TOTP second factor for password accounts (yse_core/second_factor.py): the shared secret (it must be read
+    # back to check a code, so it cannot be hashed), when it was confirmed, and the last accepted time step (a
+    # code is refused unless its step is later: no replay). Recovery codes are stored as bcrypt hashes, single use.
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS second_factors (
+            username TEXT PRIMARY KEY REFERENCES users(username) ON DELETE CASCADE,
+            secret TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            last_step INTEGER
+        );
+        CREATE TABLE IF NOT EXISTS recovery_codes (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            code_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            used_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS idx_recovery_codes_username ON recovery_codes(username)
+        """,
+    )
+
+
 @migrations(name="0012_sessions")
 def _m0012(db: sqlite_utils.Database) -> None:
     # One row per password sign-in (a browser's session; its id travels in the login cookie): idle timeout,
