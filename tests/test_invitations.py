@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tools.browser_helpers import login, settle
 from tools.portal_server import free_port
 from yse_core import audit, auth, invitations
 from yse_core.db import open_db
@@ -22,7 +25,7 @@ from yse_core.errors import AuthError
 from yse_core.invitations import INVITE_VALID, RESET_MAIL_INTERVAL, RESET_VALID, LinkError
 from yse_core.mail import MailError, SmtpSettings, load_settings
 
-from .conftest import ROOT
+from .conftest import ROOT, Server
 
 NOW = datetime(2026, 12, 4, 14, 5, tzinfo=UTC)  # a Friday afternoon, 16.05 in Finland
 PASSWORD = "kesällä kahvia kuksasta"
@@ -389,3 +392,117 @@ def test_cli_set_password_is_the_audited_emergency_path_reading_standard_input(d
     assert PASSWORD not in json.dumps(audit.events(db, limit=50), ensure_ascii=False)
     refused = run_cli("users", "set-password", "demo-lahti", "--password", PASSWORD, db_path=demo_db_path)
     assert refused.returncode == 2  # no password on the command line (it would stay in the shell's history)
+
+
+# --- in a browser: the real portal, the real SMTP server ---------------------------------------------------------
+
+SHOTS = Path(os.environ["YSE_SHOTS"]) if os.environ.get("YSE_SHOTS") else None  # screenshots for a person to look at
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def mail_portal(tmp_path, demo_db_path, smtp):
+    """The portal with [yse_smtp] pointing at the test's SMTP server (secrets.toml read via secrets.files)."""
+    db = open_db(demo_db_path)
+    auth.update_user(db, "demo-lahti", email="lahti.johtaja@example.fi")
+    db.close()
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(smtp.secrets_toml("http://portaali.example.fi/yse"), encoding="utf-8")
+    server = Server(demo_db_path, env={"STREAMLIT_SECRETS_FILES": str(secrets)})
+    yield server
+    server.stop()
+
+
+def _wait_for_mail(smtp, count: int, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while len(smtp.mailbox.messages) < count:
+        assert time.monotonic() < deadline, f"{count} mails expected, {len(smtp.mailbox.messages)} arrived"
+        time.sleep(0.2)
+
+
+def _set_password_by_link(page, url: str, parameter: str, token: str, password: str) -> None:
+    page.goto(f"{url}/?{parameter}={token}")
+    page.get_by_role("textbox", name="Uusi salasana", exact=True).wait_for()
+    settle(page, 1200)
+    _shot(page, f"link-{parameter}")
+    page.get_by_role("textbox", name="Uusi salasana", exact=True).fill(password)
+    page.get_by_label("Uusi salasana uudelleen").fill(password)
+    page.get_by_role("button", name="Aseta salasana").click()
+    page.get_by_text("Salasana on asetettu.").wait_for()
+    settle(page)
+    assert token not in page.url  # gone from the address bar once used
+
+
+@pytest.fixture
+def tall_page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="fi-FI")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.browser
+def test_an_admin_invites_and_the_person_sets_the_password_by_the_mailed_link(mail_portal, smtp, tall_page):
+    page = tall_page
+    login(page, mail_portal.url, "demo-admin", path="kayttajat")
+    settle(page, 2000)  # the login's rerun leaves a stale copy of the page for a moment
+    page.get_by_role("tab", name="Lisää käyttäjä").click()
+    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Luo tunnus ja lähetä kutsu"))
+    form.get_by_label("Käyttäjätunnus").fill("liisa.johtaja")
+    form.get_by_label("Nimi").fill("Liisa Johtaja")
+    form.get_by_label("Sähköposti").fill("liisa.johtaja@lahti.example.fi")
+    settle(page)
+    _shot(page, "admin-invite-form")
+    form.get_by_role("button", name="Luo tunnus ja lähetä kutsu").click()
+    page.get_by_text("Kutsu lähetetty käyttäjälle liisa.johtaja osoitteeseen liisa.johtaja@lahti.example.fi").wait_for()
+    settle(page)
+    _shot(page, "admin-invite-sent")
+    _wait_for_mail(smtp, 1)
+    body = smtp.mailbox.body()
+    assert f"http://portaali.example.fi/yse/?kutsu={smtp.mailbox.token()}" in body
+    page.context.clear_cookies()  # the invitee's browser: nobody signed in
+    _set_password_by_link(page, mail_portal.url, "kutsu", smtp.mailbox.token(), PASSWORD)
+    _shot(page, "link-done")
+    login(page, mail_portal.url, "liisa.johtaja", PASSWORD)
+    page.get_by_role("button", name="Kirjaudu ulos").wait_for()
+
+
+@pytest.mark.browser
+def test_forgot_password_mails_a_link_and_the_old_password_stops_working(mail_portal, smtp, tall_page):
+    page = tall_page
+    page.goto(mail_portal.url)
+    page.get_by_text("Unohtuiko salasana?").click()
+    page.get_by_label("Tunnus tai sähköpostiosoite").fill("Lahti.Johtaja@example.fi")
+    settle(page)
+    _shot(page, "forgot-form")
+    page.get_by_role("button", name="Lähetä linkki").click()
+    page.get_by_text("Jos tunnus tai osoite löytyi portaalista").wait_for()
+    settle(page)
+    _shot(page, "forgot-sent")
+    _wait_for_mail(smtp, 1)
+    _set_password_by_link(page, mail_portal.url, "palauta", smtp.mailbox.token(), PASSWORD)
+    page.get_by_label("Käyttäjätunnus").fill("demo-lahti")
+    page.get_by_label("Salasana").fill(auth.DEMO_PASSWORD)
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.get_by_text("Väärä käyttäjätunnus tai salasana").wait_for()
+    login(page, mail_portal.url, "demo-lahti", PASSWORD)
+
+
+@pytest.mark.browser
+def test_an_expired_link_says_so_in_finnish_and_offers_a_new_one(mail_portal, smtp, tall_page):
+    page = tall_page
+    db = open_db(mail_portal.db_path)
+    invitations.request_reset(db, smtp.settings, "demo-lahti", now=datetime.now(UTC) - RESET_VALID - timedelta(minutes=1))
+    db.close()
+    page.goto(f"{mail_portal.url}/?palauta={smtp.mailbox.token()}")
+    page.get_by_text("Salasanalinkki on vanhentunut (voimassa tunnin). Pyydä uusi linkki.").wait_for()
+    settle(page)
+    _shot(page, "link-expired")
+    page.get_by_role("button", name="Pyydä uusi linkki").click()
+    page.get_by_label("Tunnus tai sähköpostiosoite").wait_for()  # the forgot-password form, opened
