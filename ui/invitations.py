@@ -60,8 +60,9 @@ def link_view(db, token: str) -> None:
     with st.form("yse-link-form"):
         # A hidden username field lets a password manager store the new password under the right account.
         st.text_input(t("login.username"), value=info.username, disabled=True, autocomplete="username")
+        st.caption(t("link.rule"))  # in sight, not behind a tooltip
         password = st.text_input(t("link.password"), type="password", key=KEY_LINK_PASSWORD,
-                                 autocomplete="new-password", help=t("link.rule"))
+                                 autocomplete="new-password")
         again = st.text_input(t("link.password_again"), type="password", key=KEY_LINK_AGAIN, autocomplete="new-password")
         submitted = st.form_submit_button(t("link.submit"))
     if submitted:
