@@ -299,6 +299,17 @@ def test_a_link_of_an_account_locked_by_an_admin_does_not_open_it(demo_db, smtp)
     assert auth.is_locked(auth.get_user(demo_db, "demo-vantaa"))
 
 
+def test_migration_0010_adds_the_token_table_and_applies_once(plain_db):
+    from yse_core.db import migrate
+
+    migrate(plain_db)
+    columns = {column.name for column in plain_db["one_time_tokens"].columns}
+    assert columns == {"token_hash", "purpose", "username", "created_at", "created_by", "expires_at", "used_at",
+                       "invalidated_at"}
+    names = [row[0] for row in plain_db.execute("SELECT name FROM _sqlite_migrations WHERE name LIKE '0010%'")]
+    assert names == ["0010_invitations"]
+
+
 # --- the settings ----------------------------------------------------------------------------------------------
 
 
@@ -463,6 +474,9 @@ def test_an_admin_invites_and_the_person_sets_the_password_by_the_mailed_link(ma
     page.get_by_text("Kutsu lähetetty käyttäjälle liisa.johtaja osoitteeseen liisa.johtaja@lahti.example.fi").wait_for()
     settle(page)
     _shot(page, "admin-invite-sent")
+    page.get_by_role("tab", name="Muokkaa käyttäjää").click()
+    settle(page)
+    _shot(page, "admin-manage")
     _wait_for_mail(smtp, 1)
     body = smtp.mailbox.body()
     assert f"http://portaali.example.fi/yse/?kutsu={smtp.mailbox.token()}" in body
