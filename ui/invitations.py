@@ -100,9 +100,15 @@ def forgot_password(db) -> None:
             st.session_state.pop(KEY_FORGOT_OPEN, None)
             st.rerun()
         return
-    with st.expander(t("forgot.open"), expanded=bool(st.session_state.get(KEY_FORGOT_OPEN))):
+    if not st.session_state.get(KEY_FORGOT_OPEN):
+        # A button, not an expander: the form's field exists only when asked for, so the login form stays two fields.
+        st.button(t("forgot.open"), key="yse-forgot-open", type="tertiary",
+                  on_click=lambda: st.session_state.update({KEY_FORGOT_OPEN: True}))
+        return
+    with st.container(border=True):
+        st.subheader(t("forgot.heading"))
         st.write(t("forgot.intro"))
-        with st.form("yse-forgot-form"):
+        with st.form("yse-forgot-form", border=False):
             identifier = st.text_input(t("forgot.identifier"), key=KEY_FORGOT_IDENTIFIER, autocomplete="username")
             submitted = st.form_submit_button(t("forgot.submit"))
         if submitted and identifier.strip():
