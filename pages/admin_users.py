@@ -1,13 +1,51 @@
-"""Admin: list, add, lock/unlock, reset password, change role or area, TEM contact areas."""
+"""Admin: list, add and invite by e-mail, lock/unlock, send a password link, change role or area, TEM contact areas."""
+
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from ui.session import get_db, require_role, show_error, t
-from yse_core import auth, second_factor
+from ui.invitations import mail_settings
+from ui.session import get_db, lang, require_role, show_error, t
+from yse_core import auth, invitations, second_factor
 from yse_core.area_registry import list_areas
 from yse_core.errors import YseError
 from yse_core.formatting import table_cells
+from yse_core.i18n import LANGUAGE_NAMES
+
+
+def _send_invitation(username: str, email: str, *, created: bool = False) -> None:
+    """Mail the invitation and say whether it went out; a new account that got none says how to send it again."""
+    try:
+        expires = invitations.invite(db, mail_settings(), username, actor=admin.username)
+    except YseError as error:
+        if created:
+            st.error(t("users.invite_failed", username=username, reason=error.message(lang())))
+        else:
+            show_error(error)
+        return
+    st.success(t("users.invite_sent", username=username, email=email, expires=invitations.finnish_time(expires, lang())))
+
+
+def _password_link(username: str, selected: auth.User) -> None:
+    """The selected account's password state, and the button that mails it an invitation or a reset link."""
+    status = invitations.link_status(db, username)
+    when = {name: invitations.finnish_time(datetime.fromisoformat(status[f"{name}_at"]), lang()) if status[f"{name}_at"] else ""
+            for name in ("sent", "expires")}
+    st.write(t(f"users.password_line.{status['state']}", **when))
+    if not selected.email:
+        st.caption(t("users.no_email_for_invite"))
+        return
+    if status["has_password"]:
+        if st.button(t("users.send_reset"), key="admin-send-reset"):
+            try:
+                expires = invitations.send_reset(db, mail_settings(), username, actor=admin.username)
+                st.success(t("users.reset_sent", email=selected.email, expires=invitations.finnish_time(expires, lang())))
+            except YseError as error:
+                show_error(error)
+    elif st.button(t("users.resend_invite") if status["state"] != "none" else t("users.send_invite"), key="admin-send-invite"):
+        _send_invitation(username, selected.email)
+
 
 admin = require_role("admin")
 db = get_db()
@@ -25,6 +63,7 @@ def factor_state(user: dict) -> str:
     return t("second_factor.state_missing") if required else t("second_factor.state_off")
 
 
+password_states = invitations.password_states(db)
 search_col, role_col = st.columns([2, 1])
 search = search_col.text_input(t("users.search"), key="users-search").strip().lower()
 role_filter = role_col.selectbox(t("users.role"), ["", *auth.ROLES], key="users-role-filter",
@@ -35,16 +74,18 @@ table = pd.DataFrame([{
     "username": u["username"], "display_name": u["display_name"], "role": t(f"role.{u['role']}"),
     "area_id": u["area_id"], "contact_areas": u["contact_areas"], "active": bool(u["active"]),
     "locked": bool(u["locked_until"]) and auth.is_locked(auth.get_user(db, u["username"])),
-    "failed_logins": u["failed_logins"], "second_factor": factor_state(u),
-} for u in shown], columns=["username", "display_name", "role", "area_id", "contact_areas", "active", "locked", "failed_logins",
-                            "second_factor"])
+    "failed_logins": u["failed_logins"], "password_state": t(f"users.state.{password_states[u['username']]}"),
+    "second_factor": factor_state(u),
+} for u in shown], columns=["username", "display_name", "role", "area_id", "contact_areas", "password_state", "active", "locked",
+                            "failed_logins", "second_factor"])
 st.caption(t("users.count", shown=len(shown), total=len(users)))
 st.dataframe(
     table_cells(table), hide_index=True, width="stretch", height=300,
     column_config={
         "username": t("users.username"), "display_name": t("users.display_name"), "role": t("users.role"),
         "area_id": t("users.area"), "contact_areas": t("users.contact_areas"), "active": t("users.active"),
-        "locked": t("users.locked"), "failed_logins": t("users.failed_logins"), "second_factor": t("second_factor.column"),
+        "locked": t("users.locked"), "failed_logins": t("users.failed_logins"), "password_state": t("users.password_state"),
+        "second_factor": t("second_factor.column"),
     },
 )
 
@@ -96,26 +137,29 @@ with manage:
             st.rerun()
         if reset_done := st.session_state.pop("admin-2fa-reset-done", None):
             st.success(t("second_factor.reset_done", username=reset_done))
-        with st.form("admin-password-form", clear_on_submit=True):
-            new_password = st.text_input(t("users.new_password"), type="password", help=t("users.password_rule"))
-            if st.form_submit_button(t("users.set_password")):
-                auth.set_password(db, username, new_password, actor=admin.username)
-                st.success(t("users.password_changed"))
+        _password_link(username, selected)
     except YseError as error:
         show_error(error)
 
 with add:
+    st.caption(t("users.add_intro", days=invitations.INVITE_VALID.days))
     with st.form("admin-add-user", clear_on_submit=False):
         new_username = st.text_input(t("users.username"))
         display_name = st.text_input(t("users.display_name"))
         email = st.text_input(t("users.email"))
         role = st.selectbox(t("users.role"), auth.ROLES, format_func=lambda r: t(f"role.{r}"), key="add-role")
         area = st.selectbox(t("users.area_for_respondent"), list(areas), format_func=areas.get, key="add-area")
-        password = st.text_input(t("users.new_password"), type="password", help=t("users.password_rule"))
-        if st.form_submit_button(t("users.add")):
+        language = st.selectbox(t("users.language"), list(LANGUAGE_NAMES), format_func=LANGUAGE_NAMES.get, key="add-language")
+        submitted = st.form_submit_button(t("users.add_and_invite"))
+    if submitted:
+        if not email.strip():
+            st.error(t("users.email_required"))
+        else:
             try:
-                auth.add_user(db, new_username.strip(), display_name.strip() or new_username.strip(), password, role,
-                              area if role == "respondent" else None, email=email.strip(), actor=admin.username)
-                st.success(t("users.added", username=new_username))
+                user = auth.add_user(db, new_username.strip(), display_name.strip() or new_username.strip(), None, role,
+                                     area if role == "respondent" else None, email=email.strip(), actor=admin.username)
+                auth.set_language(db, user.username, language)
             except YseError as error:
                 show_error(error)
+            else:
+                _send_invitation(user.username, user.email, created=True)

@@ -285,3 +285,33 @@ def test_respondent_cannot_change_answers_of_a_closed_round(demo_db):
     demo_db.conn.commit()
     with pytest.raises(PermissionDenied):
         responses.save_answer(demo_db, helsinki, _response_id(demo_db, "helsinki"), QUESTION, True, base_version=0)
+
+
+# --- (d) ways in by mail: who may send a one-time link ------------------------------------------------------
+# ``invitations.invite`` and ``send_reset`` are admin-only core functions that take no User (as ``auth.add_user``):
+# only the users page (registered for admins, guarded by ``require_role("admin")``) and the CLI call them. The
+# logged-out ways in (``request_reset``, ``check_link``, ``set_password_with_link``) are the login page's.
+
+INVITING_FUNCTIONS = {"invite", "send_reset"}
+LOGGED_OUT_FUNCTIONS = {"request_reset", "check_link", "set_password_with_link"}
+
+
+def _callers(function: str) -> set[str]:
+    """The app files (app.py, pages/, ui/) that call ``invitations.<function>``."""
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    return {str(path.relative_to(ROOT)) for path in files
+            if f"invitations.{function}(" in path.read_text(encoding="utf-8")}
+
+
+@pytest.mark.parametrize("function", sorted(INVITING_FUNCTIONS))
+def test_only_admin_pages_send_invitations_and_password_links(function):
+    callers = _callers(function)
+    assert callers, f"invitations.{function} is called from no page: the test would pass for nothing"
+    for script in callers:
+        assert script in PAGES["admin"] and not any(script in PAGES[role] for role in ("respondent", "reviewer")), script
+        assert 'require_role("admin")' in (ROOT / script).read_text(encoding="utf-8"), script
+
+
+@pytest.mark.parametrize("function", sorted(LOGGED_OUT_FUNCTIONS))
+def test_the_logged_out_ways_in_by_mail_are_only_on_the_login_page(function):
+    assert _callers(function) == {"ui/invitations.py"}

@@ -157,8 +157,8 @@ def run_cli(*args, db_path):
 
 
 def test_cli_users_add_list_lock_unlock(demo_db_path):
-    added = run_cli("users", "add", "new-analyst", "--role", "respondent", "--area", "vantaa",
-                    "--password", "a long enough password", db_path=demo_db_path)
+    added = run_cli("users", "add", "new-analyst", "--role", "respondent", "--area", "vantaa", "--no-invite",
+                    db_path=demo_db_path)
     assert added.returncode == 0, added.stderr
     assert run_cli("users", "lock", "new-analyst", db_path=demo_db_path).returncode == 0
     listing = run_cli("users", "list", db_path=demo_db_path).stdout
@@ -171,7 +171,7 @@ def test_cli_users_add_list_lock_unlock(demo_db_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("users", "add", "x1", "--role", "admin", "--password", "short"), "12 merkkiä"),
+        (("users", "add", "x1", "--role", "admin", "--area", "vantaa", "--no-invite"), "Vain vastaaja sidotaan"),
         (("users", "lock", "nobody"), "Käyttäjää nobody ei ole"),
         (("areas", "import", "/nonexistent.csv"), "virhe:"),
     ],

@@ -13,6 +13,7 @@ from yse_core import audit, auth, sessions
 from yse_core.db import is_demo
 from yse_core.errors import YseError
 
+from . import invitations as invitation_views
 from . import library_internals as lib
 from . import second_factor, session, sso
 from .callbacks import Steps
@@ -40,12 +41,20 @@ KEY_LOGIN_MESSAGE = "yse_login_message"  # the i18n key of the last login's erro
 
 
 def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> None:
-    """Render the login form; its submit button's callback logs in (see _submit_login)."""
+    """Render the login form; its submit button's callback logs in (see _submit_login).
+
+    An address with a one-time link (``?kutsu=…``, ``?palauta=…``) shows the link's password page instead.
+    """
     if second_factor.pending() and lib.is_logged_in():  # the password was right: the code or the enrolment first
         second_factor.step_view(db, on_done=_second_factor_done)
         return
     second_factor.forget()  # a held login that ended otherwise (its account locked meanwhile)
     st.title(t("app.title"))
+    token = invitation_views.link_token()
+    if token:
+        invitation_views.link_view(db, token)
+        return
+    invitation_views.link_done_notice()
     refused = st.session_state.get(KEY_SESSION_REFUSED)
     if refused is not None:  # why the cookie or live session was refused (until a login)
         session.show_error(refused)
@@ -58,6 +67,7 @@ def login_view(db, authenticator: stauth.Authenticate, credentials: dict) -> Non
     message = st.session_state.pop(KEY_LOGIN_MESSAGE, None)
     if message:
         st.error(t(message))
+    invitation_views.forgot_password(db)
     if is_demo(db):
         st.info(t("login.demo_notice"))
 

@@ -134,7 +134,7 @@ def add_user(
     db: sqlite_utils.Database,
     username: str,
     display_name: str,
-    password: str,
+    password: str | None,
     role: str,
     area_id: str | None = None,
     *,
@@ -143,16 +143,22 @@ def add_user(
     demo: bool = False,
     password_hash: str | None = None,
 ) -> User:
-    """Create a user with a bcrypt-hashed password."""
+    """Create a user with a bcrypt-hashed password, or with none (``password=None``) to be set by an invitation.
+
+    An account without a password cannot sign in with one (it is left out of the login's credentials) until
+    its person sets one through a one-time link (``invitations.invite``); single sign-on works as for any account.
+    """
     _validate_user_fields(db, username, role, area_id)
-    check_new_password(password, demo=demo)
+    if password is not None:
+        check_new_password(password, demo=demo)
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise AuthError("auth.error.username_taken", username=username)
     with transaction(db):
         db.execute(
             """INSERT INTO users(username, display_name, email, password_hash, role, area_id, created_at, password_changed_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [username, display_name, email, password_hash or hash_password(password), role, area_id, now_iso(), now_iso()],
+            [username, display_name, email, password_hash or (hash_password(password) if password is not None else ""),
+             role, area_id, now_iso(), now_iso() if password is not None or password_hash else None],
         )
         audit.record(db, actor, "user_added", username, role=role, area_id=area_id)
     return get_user(db, username)
@@ -315,7 +321,9 @@ def session_user(db: sqlite_utils.Database, username: str) -> User:
 def credentials_for_authenticator(db: sqlite_utils.Database) -> dict:
     """Build streamlit-authenticator's credentials dict from the users table (hashes only)."""
     users = {}
-    for row in db.query("SELECT username, display_name, email, password_hash, role FROM users WHERE active = 1"):
+    # An invited account without a password yet is not in them: nothing can match an empty hash.
+    for row in db.query("SELECT username, display_name, email, password_hash, role FROM users "
+                        "WHERE active = 1 AND password_hash != ''"):
         users[row["username"]] = {
             "name": row["display_name"],
             "email": row["email"] or f"{row['username']}@invalid.example",

@@ -36,18 +36,27 @@ def cmd_init(args) -> str:
 def cmd_users(args) -> str:
     db = _db(args)
     if args.users_command == "list":
+        from .invitations import password_states
+
         rows = auth.list_users(db)
+        states = password_states(db)
         lines = [f"{r['username']:<40} {r['role']:<11} {r['area_id'] or '-':<28} "
                  f"{'aktiivinen' if r['active'] else 'poistettu käytöstä'}{' LUKITTU ' + r['locked_until'] if r['locked_until'] else ''}"
+                 f"{'' if states[r['username']] == 'password' else ' ei salasanaa: ' + t('users.state.' + states[r['username']], 'fi')}"
                  for r in rows]
         return "\n".join(lines)
     if args.users_command == "add":
-        password = args.password or _read_password()
-        user = auth.add_user(db, args.username, args.name or args.username, password, args.role, args.area,
-                             email=args.email or "", actor="cli")
-        return f"Lisätty {user.username} ({user.role})"
+        return _add_user(db, args)
+    if args.users_command == "invite":
+        from .invitations import invite
+        from .mail import load_settings
+
+        user = auth.get_user(db, args.username)
+        expires = invite(db, load_settings(), args.username, actor="cli")
+        return _invited_line(user, expires)
     if args.users_command == "set-password":
-        auth.set_password(db, args.username, args.password or _read_password(), actor="cli")
+        # The emergency path (no mail): the password from standard input, never from the command line; audited.
+        auth.set_password(db, args.username, _read_password(), actor="cli")
         return f"Salasana vaihdettu: {args.username}"
     if args.users_command == "lock":
         auth.lock_user(db, args.username, minutes=args.minutes, actor="cli")
@@ -59,6 +68,36 @@ def cmd_users(args) -> str:
         removed = second_factor.reset(db, args.username, actor="cli")
         return t("second_factor.reset_done" if removed else "second_factor.reset_none", "fi", username=args.username)
     raise YseError("cli.error.unknown_command", command="users")
+
+
+def _add_user(db, args) -> str:
+    """``users add``: the account without a password, then the invitation by e-mail (unless ``--no-invite``)."""
+    from .invitations import invite
+    from .mail import MailError, load_settings
+
+    settings = None
+    if not args.no_invite:
+        if not (args.email or "").strip():
+            raise YseError("invite.error.email_needed")
+        settings = load_settings()  # before the account: a missing [yse_smtp] stops here, nothing written
+    user = auth.add_user(db, args.username, args.name or args.username, None, args.role, args.area,
+                         email=(args.email or "").strip(), actor="cli")
+    if args.language:
+        auth.set_language(db, user.username, args.language)
+        user = auth.get_user(db, user.username)
+    if settings is None:
+        return f"Lisätty {user.username} ({user.role}) ilman salasanaa; kutsu: yse users invite {user.username}"
+    try:
+        expires = invite(db, settings, user.username, actor="cli")
+    except MailError as error:
+        raise YseError("cli.error.invite_failed", username=user.username, reason=error) from None
+    return f"Lisätty {user.username} ({user.role}). " + _invited_line(user, expires)
+
+
+def _invited_line(user, expires) -> str:
+    from .invitations import finnish_time
+
+    return f"Kutsu lähetetty: {user.username} <{user.email}>, linkki voimassa {finnish_time(expires)} asti"
 
 
 def _read_password() -> str:
@@ -338,16 +377,20 @@ def build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="käyttäjät")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     users_sub.add_parser("list")
-    add = users_sub.add_parser("add")
+    add = users_sub.add_parser("add", help="luo tunnus ja lähetä kutsu sähköpostiin (henkilö asettaa itse salasanansa)")
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=auth.ROLES)
     add.add_argument("--area")
     add.add_argument("--name")
-    add.add_argument("--email")
-    add.add_argument("--password", help="(muuten luetaan syötteestä)")
-    setpw = users_sub.add_parser("set-password")
+    add.add_argument("--email", help="kutsu lähetetään tähän osoitteeseen ([yse_smtp] secrets.toml-tiedostossa)")
+    add.add_argument("--language", choices=("fi", "sv", "en"), help="viestien ja portaalin kieli (oletus fi)")
+    add.add_argument("--no-invite", action="store_true",
+                     help="älä lähetä kutsua (esim. vain kertakirjautumisella käyttävä tunnus); myöhemmin: users invite")
+    invite_cmd = users_sub.add_parser("invite", help="lähetä (uusi) kutsulinkki; aiempi lakkaa toimimasta")
+    invite_cmd.add_argument("username")
+    setpw = users_sub.add_parser("set-password",
+                                 help="hätätilanteisiin, kun sähköposti ei toimi: salasana syötteestä, kirjataan lokiin")
     setpw.add_argument("username")
-    setpw.add_argument("--password")
     lock = users_sub.add_parser("lock")
     lock.add_argument("username")
     lock.add_argument("--minutes", type=int)

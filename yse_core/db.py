@@ -604,6 +604,29 @@ def _m0009(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0010_invitations")
+def _m0010(db: sqlite_utils.Database) -> None:
+    # One-time links for invitations and password resets (yse_core/invitations.py). Only the SHA-256 of a link's
+    # token is stored: a copy of the database does not open anyone's account. A row is spent by ``used_at`` or
+    # ``invalidated_at`` (a newer link of the same purpose, or the password set by another link).
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS one_time_tokens (
+            token_hash TEXT PRIMARY KEY,
+            purpose TEXT NOT NULL CHECK (purpose IN ('invite', 'reset')),
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            invalidated_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS idx_one_time_tokens_user ON one_time_tokens(username, purpose)
+        """,
+    )
+
+
 @migrations(name="0011_second_factor")
 def _m0011(db: sqlite_utils.Database) -> None:
     # A TOTP second factor for password accounts (yse_core/second_factor.py): the shared secret (it must be read
