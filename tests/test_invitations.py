@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tools.browser_helpers import login, settle
+from tools.browser_helpers import login, review_shot, settle
 from tools.portal_server import free_port
 from yse_core import audit, auth, invitations
 from yse_core.db import open_db
@@ -407,13 +406,6 @@ def test_cli_set_password_is_the_audited_emergency_path_reading_standard_input(d
 
 # --- in a browser: the real portal, the real SMTP server ---------------------------------------------------------
 
-SHOTS = Path(os.environ["YSE_SHOTS"]) if os.environ.get("YSE_SHOTS") else None  # screenshots for a person to look at
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS is not None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -440,7 +432,7 @@ def _set_password_by_link(page, url: str, parameter: str, token: str, password: 
     page.goto(f"{url}/?{parameter}={token}")
     page.get_by_role("textbox", name="Uusi salasana", exact=True).wait_for()
     settle(page, 1200)
-    _shot(page, f"link-{parameter}")
+    review_shot(page, f"link-{parameter}")
     page.get_by_role("textbox", name="Uusi salasana", exact=True).fill(password)
     page.get_by_label("Uusi salasana uudelleen").fill(password)
     page.get_by_role("button", name="Aseta salasana").click()
@@ -469,20 +461,20 @@ def test_an_admin_invites_and_the_person_sets_the_password_by_the_mailed_link(ma
     form.get_by_label("Nimi").fill("Liisa Johtaja")
     form.get_by_label("Sähköposti").fill("liisa.johtaja@lahti.example.fi")
     settle(page)
-    _shot(page, "admin-invite-form")
+    review_shot(page, "admin-invite-form")
     form.get_by_role("button", name="Luo tunnus ja lähetä kutsu").click()
     page.get_by_text("Kutsu lähetetty käyttäjälle liisa.johtaja osoitteeseen liisa.johtaja@lahti.example.fi").wait_for()
     settle(page)
-    _shot(page, "admin-invite-sent")
+    review_shot(page, "admin-invite-sent")
     page.get_by_role("tab", name="Muokkaa käyttäjää").click()
     settle(page)
-    _shot(page, "admin-manage")
+    review_shot(page, "admin-manage")
     _wait_for_mail(smtp, 1)
     body = smtp.mailbox.body()
     assert f"http://portaali.example.fi/yse/?kutsu={smtp.mailbox.token()}" in body
     page.context.clear_cookies()  # the invitee's browser: nobody signed in
     _set_password_by_link(page, mail_portal.url, "kutsu", smtp.mailbox.token(), PASSWORD)
-    _shot(page, "link-done")
+    review_shot(page, "link-done")
     login(page, mail_portal.url, "liisa.johtaja", PASSWORD)
     page.get_by_role("button", name="Kirjaudu ulos").wait_for()
 
@@ -494,11 +486,11 @@ def test_forgot_password_mails_a_link_and_the_old_password_stops_working(mail_po
     page.get_by_text("Unohtuiko salasana?").click()
     page.get_by_label("Tunnus tai sähköpostiosoite").fill("Lahti.Johtaja@example.fi")
     settle(page)
-    _shot(page, "forgot-form")
+    review_shot(page, "forgot-form")
     page.get_by_role("button", name="Lähetä linkki").click()
     page.get_by_text("Jos tunnus tai osoite löytyi portaalista").wait_for()
     settle(page)
-    _shot(page, "forgot-sent")
+    review_shot(page, "forgot-sent")
     _wait_for_mail(smtp, 1)
     _set_password_by_link(page, mail_portal.url, "palauta", smtp.mailbox.token(), PASSWORD)
     page.get_by_label("Käyttäjätunnus").fill("demo-lahti")
@@ -517,6 +509,6 @@ def test_an_expired_link_says_so_in_finnish_and_offers_a_new_one(mail_portal, sm
     page.goto(f"{mail_portal.url}/?palauta={smtp.mailbox.token()}")
     page.get_by_text("Salasanalinkki on vanhentunut (voimassa tunnin). Pyydä uusi linkki.").wait_for()
     settle(page)
-    _shot(page, "link-expired")
+    review_shot(page, "link-expired")
     page.get_by_role("button", name="Pyydä uusi linkki").click()
     page.get_by_label("Tunnus tai sähköpostiosoite").wait_for()  # the forgot-password form, opened

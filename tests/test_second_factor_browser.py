@@ -6,15 +6,13 @@ The codes are computed with pyotp from the secret the page shows for manual entr
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tools.browser_helpers import login, settle, submit_password
+from tools.browser_helpers import login, review_shot, settle, submit_password
 from tools.second_factor_helpers import enrol_user
 from yse_core import auth, second_factor
 from yse_core.db import open_db, transaction
@@ -26,7 +24,6 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "a long enough password"
 COOKIE_KEY = "second-factor-test-key-" + "c" * 40
-SHOTS = Path(os.environ.get("YSE_TOTP_SHOTS", "/tmp/totp-shots"))
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +75,7 @@ def test_a_reviewer_without_a_factor_enrols_before_the_portal_opens(real_server,
         page.get_by_role("heading", name="Ota käyttöön kaksivaiheinen tunnistautuminen").wait_for()
         page.locator('[data-testid="stImage"] img').wait_for()
         _expect_no_portal(page)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "enrolment.png"), full_page=True)
+        review_shot(page, "enrolment")
         secret = "".join(page.locator('[data-testid="stCode"]').first.inner_text().split())
         assert len(secret) == 32
         page.get_by_label("2. Syötä sovelluksen nyt näyttämä 6-numeroinen koodi.").fill("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
@@ -89,7 +85,7 @@ def test_a_reviewer_without_a_factor_enrols_before_the_portal_opens(real_server,
         page.get_by_role("button", name="Vahvista").click()
         page.get_by_text("Tallenna nämä varakoodit nyt").wait_for()
         _expect_no_portal(page)  # the codes first, then the portal
-        page.screenshot(path=str(SHOTS / "recovery-codes.png"), full_page=True)
+        review_shot(page, "recovery-codes")
         codes = page.locator('[data-testid="stCode"]').first.inner_text().split()
         assert len(codes) == 10
         page.get_by_role("button", name="Olen tallentanut varakoodit – jatka").click()
@@ -110,11 +106,11 @@ def test_the_login_asks_for_the_code_refuses_a_wrong_one_and_counts_it(real_serv
         submit_password(page, real_server.url, "tem.codes", PASSWORD)
         page.get_by_label("Tunnistuskoodi", exact=True).wait_for()
         _expect_no_portal(page)
-        page.screenshot(path=str(SHOTS / "code-prompt.png"), full_page=True)
+        review_shot(page, "code-prompt")
         _type_code(page, "ABCDE-FGHJK")
         page.get_by_text("Koodi ei kelpaa.").wait_for()
         page.get_by_text("Yrityksiä jäljellä ennen lukitusta: 4.").wait_for()
-        page.screenshot(path=str(SHOTS / "code-wrong.png"), full_page=True)
+        review_shot(page, "code-wrong")
         assert db.execute("SELECT failed_logins FROM users WHERE username = 'tem.codes'").fetchone()[0] == 1
         _expect_no_portal(page)
         _type_code(page, pyotp.TOTP(secret).now())

@@ -59,3 +59,14 @@ def open_theme(page, title_start: str) -> None:
     page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label').filter(has_text=title_start).click()
     page.get_by_role("heading", name=title_start).first.wait_for()
     settle(page)
+
+
+def review_shot(page, name: str) -> None:
+    """Save a full-page screenshot for a person to look at, only when ``YSE_SHOTS`` names a folder."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("YSE_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from ui import legacy_pages
 from yse_core import auth
 from yse_core import db as yse_db
+from yse_core.env_settings import positive_number
 from yse_core.errors import ConfigError, YseError
 from yse_core.i18n import t as translate
 from yse_core.responses import ResponseContext, load_context
@@ -69,16 +69,8 @@ def cookie_expiry_days() -> float:
     configuration error, not a traceback: zero would leave no cookie, a negative value a cookie that is
     already expired, and a huge value overflows the library's date arithmetic.
     """
-    raw = os.environ.get("YSE_COOKIE_EXPIRY_DAYS", "").strip()
-    if not raw:
-        return DEFAULT_COOKIE_EXPIRY_DAYS
-    try:
-        days = float(raw)
-    except ValueError:
-        days = math.nan
-    if not 0 < days <= MAX_COOKIE_EXPIRY_DAYS:  # NaN fails every comparison
-        raise ConfigError("config.bad_cookie_expiry", value=raw, max=MAX_COOKIE_EXPIRY_DAYS)
-    return days
+    return positive_number("YSE_COOKIE_EXPIRY_DAYS", DEFAULT_COOKIE_EXPIRY_DAYS, "config.bad_cookie_expiry",
+                           maximum=MAX_COOKIE_EXPIRY_DAYS, max=MAX_COOKIE_EXPIRY_DAYS)
 
 
 def lang() -> str:

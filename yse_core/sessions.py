@@ -13,8 +13,6 @@ most once a minute, so an edit does not write twice.
 
 from __future__ import annotations
 
-import math
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +20,8 @@ import sqlite_utils
 
 from . import audit
 from .db import transaction
-from .errors import AuthError, ConfigError
+from .env_settings import positive_number
+from .errors import AuthError
 
 DEFAULT_IDLE_MINUTES = 30
 SEEN_EVERY = timedelta(seconds=60)  # at most this stale ``last_seen_at`` (see seen_every)
@@ -31,16 +30,7 @@ REASONS = ("logout", "idle", "password_changed", "locked", "deactivated")
 
 def idle_minutes() -> float:
     """Minutes without activity after which a session ends: ``YSE_IDLE_MINUTES`` (default 30)."""
-    raw = os.environ.get("YSE_IDLE_MINUTES", "").strip()
-    if not raw:
-        return DEFAULT_IDLE_MINUTES
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError("session.error.bad_idle_setting", value=raw) from None
-    if not (value > 0 and math.isfinite(value)):  # NaN compares false both ways
-        raise ConfigError("session.error.bad_idle_setting", value=raw)
-    return value
+    return positive_number("YSE_IDLE_MINUTES", DEFAULT_IDLE_MINUTES, "session.error.bad_idle_setting")
 
 
 def seen_every() -> timedelta:
