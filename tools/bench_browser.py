@@ -408,11 +408,11 @@ def run(scales: tuple[int, ...], runs: int, workdir: Path) -> dict:
 def twenty_browsers(workdir: Path) -> dict:
     """Twenty browsers answering at once: ``tools.load_browsers`` as it is (demo scale, empty answers), its figures."""
     from tools import load_browsers
-    from yse_core.setup import init_database
+    from tools.test_calendar import build_template
 
     _progress("twenty browsers answering at once (tools.load_browsers)")
     db_path = workdir / "load.db"
-    init_database(db_path, demo=True, with_answers=False).close()
+    build_template(db_path)  # the calendar load_browsers drives (its round open today, empty answers)
     try:
         result = load_browsers.run(db_path, 20)
     except Exception as error:  # noqa: BLE001 - reported, the table above stands
