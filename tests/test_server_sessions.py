@@ -42,6 +42,15 @@ def test_a_session_lives_while_used_and_ends_when_idle(demo_db, monkeypatch):
     assert later.value.key == "session.error.idle"
 
 
+def test_a_fractional_idle_setting_is_said_in_the_readers_numbers(demo_db, monkeypatch):
+    monkeypatch.setenv("YSE_IDLE_MINUTES", "0.5")
+    began = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    session_id = sessions.start(demo_db, "demo-helsinki", at=began)
+    with pytest.raises(AuthError) as idle:
+        sessions.check(demo_db, session_id, "demo-helsinki", at=began + timedelta(minutes=1))
+    assert "0,5 minuuttiin" in idle.value.message("fi") and "0.5" in idle.value.message("en")
+
+
 def test_a_session_belongs_to_its_user_only(demo_db):
     session_id = sessions.start(demo_db, "demo-helsinki")
     for username, sid in (("demo-vantaa", session_id), ("demo-helsinki", "no-such-session")):

@@ -67,7 +67,7 @@ def check(db: sqlite_utils.Database, session_id: str, username: str, at: datetim
     seen = datetime.fromisoformat(row["last_seen_at"])
     if now - seen > timedelta(minutes=idle_minutes()):
         end(db, session_id, "idle", at=now)
-        raise AuthError("session.error.idle", minutes=f"{idle_minutes():g}")
+        raise AuthError("session.error.idle", minutes=idle_minutes())  # 0,4 in Finnish
     return seen
 
 
