@@ -59,7 +59,7 @@ def factor_state(user: dict) -> str:
     """The user's second factor as the table says it: on, off, or missing where it is required."""
     if user["username"] in factors:
         return t("second_factor.state_on")
-    required = second_factor.is_required(db, auth.get_user(db, user["username"]))
+    required = second_factor.is_required(db, user["role"])
     return t("second_factor.state_missing") if required else t("second_factor.state_off")
 
 

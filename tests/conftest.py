@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.browser_helpers import new_page
 from tools.portal_server import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
 from tools.test_calendar import build_template
 from yse_core.db import open_db
@@ -76,13 +77,20 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")
-    context.set_default_timeout(20_000)
-    pg = context.new_page()
+    yield from _kept_on_failure(new_page(browser), request)
+
+
+@pytest.fixture
+def tall_page(browser, request):
+    """A page 1800 px tall: a long form stays in view for its screenshots."""
+    yield from _kept_on_failure(new_page(browser, height=1800), request)
+
+
+def _kept_on_failure(pg, request):
     yield pg
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:  # keep what the browser showed, for the person debugging
         target = ROOT / "screenshots" / f"FAILED-{request.node.name}.png"
         target.parent.mkdir(exist_ok=True)
         pg.screenshot(path=str(target), full_page=True)
-    context.close()
+    pg.context.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.browser_helpers import login, radio_group, settle
+from tools.browser_helpers import login, new_page, radio_group, settle
 from tools.test_calendar import ROUND
 from yse_core import auth
 from yse_core.db import open_db
@@ -104,9 +104,7 @@ def role_pages(a11y_server, browser):
 
     def get(username: str):
         if username not in opened:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")
-            context.set_default_timeout(20_000)
-            pg = context.new_page()
+            pg = new_page(browser)
             if username == "logged-out":
                 pg.goto(a11y_server.url)
                 pg.get_by_label("Käyttäjätunnus").wait_for()

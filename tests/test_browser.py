@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.browser_helpers import login, open_theme, radio_group, settle
+from tools.browser_helpers import login, new_page, open_theme, radio_group, settle
 from tools.test_calendar import ROUND
 from yse_core import auth
 from yse_core.db import open_db
@@ -104,7 +104,7 @@ def test_respondent_answers_reloads_submits_and_reviewer_sees_it(server, page, b
     page.get_by_text("Vastaus on lähetetty TEM:lle").wait_for()
     assert get_response_row(db, user, ROUND, "helsinki")["state"] == "submitted"
 
-    reviewer = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    reviewer = new_page(browser)
     login(reviewer, server.url, "demo-reviewer")
     reviewer.get_by_role("heading", name="Kierroksen yleiskuva").wait_for()
     settle(reviewer)
@@ -133,7 +133,7 @@ def test_reviewer_asks_for_clarification_and_respondent_replies(server, page, br
     theme.get_by_role("button", name="Lähetä kommentti").click()
     page.get_by_text("Miten tilannekuvaa seurataan kuukausittain?").first.wait_for()
 
-    respondent = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    respondent = new_page(browser)
     login(respondent, server.url, "demo-helsinki")
     respondent.get_by_text("TEM pyytää tarkennusta 1 kohtaan").wait_for()
     respondent.get_by_text("Miten tilannekuvaa seurataan kuukausittain?").first.wait_for()  # a rerun may briefly show it twice

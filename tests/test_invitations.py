@@ -407,7 +407,6 @@ def test_cli_set_password_is_the_audited_emergency_path_reading_standard_input(d
 # --- in a browser: the real portal, the real SMTP server ---------------------------------------------------------
 
 
-
 @pytest.fixture
 def mail_portal(tmp_path, demo_db_path, smtp):
     """The portal with [yse_smtp] pointing at the test's SMTP server (secrets.toml read via secrets.files)."""
@@ -439,15 +438,6 @@ def _set_password_by_link(page, url: str, parameter: str, token: str, password: 
     page.get_by_text("Salasana on asetettu.").wait_for()
     settle(page)
     assert token not in page.url  # gone from the address bar once used
-
-
-@pytest.fixture
-def tall_page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="fi-FI")
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.mark.browser

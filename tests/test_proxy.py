@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
-from tools.browser_helpers import login, open_theme, settle
+from tools.browser_helpers import login, new_page, open_theme, settle
 from tools.portal_server import START_TIMEOUT_SECONDS, free_port, wait_until_up
 from tools.test_calendar import ROUND
 from yse_core import auth
@@ -224,10 +224,9 @@ def public_browser(browser):
 
 @pytest.fixture
 def proxied_page(public_browser, proxy):
-    context = public_browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI", ignore_https_errors=True)
-    context.set_default_timeout(20_000)
-    yield context.new_page()
-    context.close()
+    page = new_page(public_browser, ignore_https_errors=True)
+    yield page
+    page.context.close()
 
 
 @needs_nginx

@@ -40,7 +40,7 @@ def test_migration_applies_twice_without_change(db):
 def test_the_factor_is_required_for_tem_roles_except_on_the_demo_database(db, role_user, demo, required):
     if demo:
         db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES ('demo', '1')")
-    assert second_factor.is_required(db, auth.get_user(db, role_user)) is required
+    assert second_factor.is_required(db, auth.get_user(db, role_user).role) is required
 
 
 def test_the_provisioning_address_names_the_portal_and_the_user_and_the_qr_is_a_png():

@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tools.browser_helpers import login, review_shot, settle, submit_password
+from tools.browser_helpers import login, new_page, review_shot, settle, submit_password
 from tools.second_factor_helpers import enrol_user
 from yse_core import auth, second_factor
 from yse_core.db import open_db, transaction
@@ -49,12 +49,6 @@ def _has_cookie(page) -> bool:
     return any(cookie["name"] == "yse_auth" for cookie in page.context.cookies())
 
 
-def _tall_page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="fi-FI")
-    context.set_default_timeout(20_000)
-    return context.new_page()
-
-
 def _expect_no_portal(page) -> None:
     settle(page)
     expect(page.get_by_role("button", name="Kirjaudu ulos")).to_have_count(0)
@@ -69,7 +63,7 @@ def _type_code(page, code: str) -> None:
 
 
 def test_a_reviewer_without_a_factor_enrols_before_the_portal_opens(real_server, browser):
-    page = _tall_page(browser)
+    page = new_page(browser, height=1800)
     try:
         submit_password(page, real_server.url, "tem.enrols", PASSWORD)
         page.get_by_role("heading", name="Ota käyttöön kaksivaiheinen tunnistautuminen").wait_for()
@@ -101,7 +95,7 @@ def test_a_reviewer_without_a_factor_enrols_before_the_portal_opens(real_server,
 def test_the_login_asks_for_the_code_refuses_a_wrong_one_and_counts_it(real_server, browser):
     db = _db(real_server)
     secret = enrol_user(db, "tem.codes")
-    page = _tall_page(browser)
+    page = new_page(browser, height=1800)
     try:
         submit_password(page, real_server.url, "tem.codes", PASSWORD)
         page.get_by_label("Tunnistuskoodi", exact=True).wait_for()
@@ -146,7 +140,7 @@ def test_a_replayed_code_is_refused_and_a_recovery_code_works_once(real_server, 
     _expect_no_portal(page)
     _type_code(page, codes[0])
     page.get_by_role("button", name="Kirjaudu ulos").wait_for()
-    other = _tall_page(browser)  # another browser, the same recovery code
+    other = new_page(browser, height=1800)  # another browser, the same recovery code
     try:
         submit_password(other, real_server.url, "tem.replay", PASSWORD)
         other.get_by_label("Tunnistuskoodi", exact=True).wait_for()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tools.browser_helpers import login, settle
+from tools.browser_helpers import login, new_page, settle
 from yse_core import audit, auth, sessions
 from yse_core.db import open_db
 from yse_core.errors import AuthError, ConfigError
@@ -116,12 +116,6 @@ def test_an_invalid_idle_setting_stops_the_portal_with_its_name(demo_db_path, mo
 # --- in the browser ---------------------------------------------------------------------------------
 
 
-def _new_page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")
-    context.set_default_timeout(20_000)
-    return context.new_page()
-
-
 def _cookie(page) -> dict | None:
     return next((cookie for cookie in page.context.cookies() if cookie["name"] == COOKIE), None)
 
@@ -141,7 +135,7 @@ def _go_to_questionnaire(page) -> None:
 @pytest.mark.browser
 def test_a_password_set_elsewhere_ends_the_live_tab_and_the_kept_cookie(demo_db_path, browser):
     server = Server(demo_db_path)
-    live, other = _new_page(browser), _new_page(browser)
+    live, other = new_page(browser), new_page(browser)
     db = open_db(demo_db_path)
     try:
         login(live, server.url, "demo-vantaa")
@@ -159,7 +153,7 @@ def test_a_password_set_elsewhere_ends_the_live_tab_and_the_kept_cookie(demo_db_
         other.reload()
         _expect_login_form_with(other, reason)
 
-        fresh = _new_page(browser)  # the kept cookie in a third browser
+        fresh = new_page(browser)  # the kept cookie in a third browser
         try:
             fresh.context.add_cookies([kept])
             fresh.goto(f"{server.url}/kysely")
@@ -177,7 +171,7 @@ def test_a_password_set_elsewhere_ends_the_live_tab_and_the_kept_cookie(demo_db_
 @pytest.mark.browser
 def test_an_idle_session_ends_and_a_used_one_does_not(demo_db_path, browser):
     server = Server(demo_db_path, {"YSE_IDLE_MINUTES": "0.4"})  # 24 s: room for a slow run between the clicks
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         login(page, server.url, "demo-lahti")
         for _ in range(6):  # used every 5 s for 30 s: never 24 s idle
@@ -202,7 +196,7 @@ def test_an_idle_session_ends_and_a_used_one_does_not(demo_db_path, browser):
 @pytest.mark.browser
 def test_a_cookie_copied_before_logout_no_longer_signs_in(demo_db_path, browser):
     server = Server(demo_db_path)
-    page, thief = _new_page(browser), _new_page(browser)
+    page, thief = new_page(browser), new_page(browser)
     try:
         login(page, server.url, "demo-helsinki")
         copied = _cookie(page)

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from tools.apptest_helpers import APP
-from tools.browser_helpers import login, settle
+from tools.browser_helpers import login, new_page, settle
 from tools.test_calendar import ROUND
 from yse_core import audit, auth, sessions
 from yse_core.db import open_db
@@ -44,12 +44,6 @@ NAMES = {
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def _new_page(browser, **options):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI", **options)
-    context.set_default_timeout(20_000)
-    return context.new_page()
 
 
 def _auth_cookie(page) -> dict | None:
@@ -140,7 +134,7 @@ def keyed_server(demo_template, tmp_path_factory, browser):
 
 def _warm_up(server: Server, browser) -> None:
     """Run one session first, so the shared server's tests do not depend on being its first session."""
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         page.goto(server.url)
         page.get_by_role("button", name="Kirjaudu", exact=True).wait_for()
@@ -152,7 +146,7 @@ def _warm_up(server: Server, browser) -> None:
 
 
 def test_changing_the_cookie_key_logs_everyone_out_while_a_restart_keeps_the_login(demo_db_path, browser):
-    page = _new_page(browser)
+    page = new_page(browser)
     servers = [Server(demo_db_path, {"YSE_COOKIE_KEY": KEY_A})]
     try:
         login(page, servers[0].url, "demo-helsinki")
@@ -188,7 +182,7 @@ def test_changing_the_cookie_key_logs_everyone_out_while_a_restart_keeps_the_log
 
 def test_cookie_and_token_expire_after_the_configured_days(keyed_server, browser):
     # The browser in Finland, the server on UTC: the cookie's expiry must not depend on the time zones.
-    page = _new_page(browser, timezone_id="Europe/Helsinki")
+    page = new_page(browser, timezone_id="Europe/Helsinki")
     offset = keyed_server.log.stat().st_size
     try:
         login(page, keyed_server.url, "demo-reviewer")
@@ -208,7 +202,7 @@ def test_cookie_and_token_expire_after_the_configured_days(keyed_server, browser
 def test_a_login_remembered_for_seconds_ends_in_the_browser_and_on_the_server(demo_db_path, browser):
     days = 0.0003  # 25.92 s: room for a slow login and the control reload on a busy machine
     server = Server(demo_db_path, {"YSE_COOKIE_KEY": KEY_A, "YSE_COOKIE_EXPIRY_DAYS": str(days)})
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         login(page, server.url, "demo-tampereen-seutu")
         cookie = _auth_cookie(page)
@@ -263,7 +257,7 @@ def test_a_valid_expiry_setting_gives_the_login_form(demo_db_path, monkeypatch, 
 
 def test_an_invalid_expiry_setting_is_shown_in_the_browser(demo_db_path, browser):
     server = Server(demo_db_path, {"YSE_COOKIE_KEY": KEY_A, "YSE_COOKIE_EXPIRY_DAYS": "abc"})
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         page.goto(server.url)
         page.get_by_text("Ympäristömuuttujan YSE_COOKIE_EXPIRY_DAYS arvo 'abc' ei kelpaa").wait_for()
@@ -307,7 +301,7 @@ def _session_of(server: Server):
 
 @pytest.mark.parametrize("case", list(FORGED))
 def test_a_forged_cookie_gives_the_login_form(keyed_server, browser, case):
-    page = _new_page(browser)
+    page = new_page(browser)
     offset = keyed_server.log.stat().st_size
     try:
         _put_cookie(page, keyed_server, FORGED[case](_session_of(keyed_server)))
@@ -321,7 +315,7 @@ def test_a_forged_cookie_gives_the_login_form(keyed_server, browser, case):
 
 def test_control_a_well_signed_cookie_opens_the_portal_without_the_form(keyed_server, browser):
     """The forged cookies above differ from this one only in what was forged."""
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         _put_cookie(page, keyed_server, _live_token(keyed_server, "demo-admin"))
         page.goto(f"{keyed_server.url}/kayttajat")
@@ -354,7 +348,7 @@ def test_a_well_signed_cookie_of_a_refused_account_gives_the_login_form(keyed_se
     if username == "temp-respondent":
         auth.add_user(db, username, "Väliaikainen vastaaja", "a long enough password", "respondent", "lahti")
     token = _live_token(keyed_server, username)
-    live, fresh = _new_page(browser), _new_page(browser)
+    live, fresh = new_page(browser), new_page(browser)
     offset = keyed_server.log.stat().st_size
     try:
         _put_cookie(live, keyed_server, token)
@@ -391,7 +385,7 @@ def test_a_well_signed_cookie_of_a_refused_account_gives_the_login_form(keyed_se
 
 
 def test_logout_deletes_the_cookie_in_the_browser(keyed_server, browser):
-    page = _new_page(browser)
+    page = new_page(browser)
     offset = keyed_server.log.stat().st_size
     try:
         login(page, keyed_server.url, "demo-helsinki")
@@ -434,7 +428,7 @@ def _expect_first_session_login_form(page, server: Server, path: str) -> None:
 @pytest.mark.parametrize("path", ["admin_users", "kayttajat", "kysely", ""])
 def test_the_first_session_after_a_start_gets_the_login_form(demo_db_path, browser, path):
     server = Server(demo_db_path, {"YSE_COOKIE_KEY": KEY_A})
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         _expect_first_session_login_form(page, server, path)
         _assert_no_traceback(server)
@@ -445,7 +439,7 @@ def test_the_first_session_after_a_start_gets_the_login_form(demo_db_path, brows
 
 def test_the_first_session_after_a_start_keeps_its_deep_link_through_the_login(demo_db_path, browser):
     server = Server(demo_db_path, {"YSE_COOKIE_KEY": KEY_A})
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         login(page, server.url, "demo-helsinki", path="kysely?teema=own_measures")
         page.get_by_role("heading", name=QUESTIONNAIRE_HEADING).wait_for()
@@ -460,7 +454,7 @@ def test_the_first_session_after_a_start_keeps_its_deep_link_through_the_login(d
 def test_a_plain_streamlit_run_also_gives_the_first_session_the_login_form(demo_db_path, browser):
     """`streamlit run app.py` without ui.serve: the first run is the file mode's, ui.legacy_pages reruns it."""
     server = Server(demo_db_path, {"YSE_COOKIE_KEY": KEY_A}, launcher="streamlit")
-    page = _new_page(browser)
+    page = new_page(browser)
     try:
         page.goto(f"{server.url}/admin_users")  # the file mode runs pages/admin_users.py here, without app.py
         page.get_by_label("Käyttäjätunnus").wait_for()
@@ -487,7 +481,7 @@ def test_a_login_survives_another_change_sent_while_the_password_is_checked(demo
     server = Server(demo_db_path, {"YSE_COOKIE_KEY": KEY_A})
     try:
         for username in ("demo-helsinki", "demo-vantaa", "demo-lahti", "demo-reviewer"):
-            page = _new_page(browser)
+            page = new_page(browser)
             try:
                 page.goto(server.url)
                 _expect_login_form(page)

@@ -35,7 +35,7 @@ def due(db, username: str) -> bool:
     """Whether a password login of this user needs a second step (a code, or the forced enrolment)."""
     if second_factor.is_enrolled(db, username):
         return True
-    return second_factor.is_required(db, auth.get_user(db, username))
+    return second_factor.is_required(db, auth.get_user(db, username).role)
 
 
 def begin(username: str, *, set_cookie: bool) -> None:
@@ -63,8 +63,7 @@ def holds(db, user: auth.User) -> bool:
     held = pending()
     if held is not None:
         return held["username"] == user.username
-    if user.role in second_factor.REQUIRED_ROLES and second_factor.is_required(db, user) \
-            and not second_factor.is_enrolled(db, user.username):
+    if second_factor.is_required(db, user.role) and not second_factor.is_enrolled(db, user.username):
         begin(user.username, set_cookie=False)
         return True
     return False
@@ -77,7 +76,7 @@ def step_view(db, on_done: Done) -> None:
     st.title(t("app.title"))
     if second_factor.is_enrolled(db, username) and "login" not in st.session_state.get(KEY_ENROLMENT, {}):
         _code_prompt(db, username, held, on_done)
-    elif second_factor.is_required(db, auth.get_user(db, username)) or "login" in st.session_state.get(KEY_ENROLMENT, {}):
+    elif second_factor.is_required(db, auth.get_user(db, username).role) or "login" in st.session_state.get(KEY_ENROLMENT, {}):
         st.subheader(t("second_factor.enrol_heading"))
         st.info(t("second_factor.enrol_required"))
         enrolment_view(db, username, place="login", on_finished=lambda: _finish(held, on_done))
