@@ -118,9 +118,10 @@ with manage:
             area_ids = list(areas)
             area = st.selectbox(t("users.area_for_respondent"), area_ids, format_func=areas.get,
                                 index=area_ids.index(selected.area_id) if selected.area_id in areas else 0)
+            new_email = st.text_input(t("users.email"), value=selected.email, key=f"admin-email-{username}")
             if st.form_submit_button(t("users.save_role")):
                 auth.update_user(db, username, role=role, area_id=area if role == "respondent" else None,
-                                 actor=admin.username)
+                                 email=new_email, actor=admin.username)
                 st.success(t("users.saved"))
                 st.rerun()
         if selected.role == "reviewer":

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tools.apptest_helpers import logged_in_app
 from tools.browser_helpers import login, review_shot, settle
 from tools.portal_server import free_port
 from yse_core import audit, auth, invitations
@@ -286,6 +287,45 @@ def test_no_invitation_without_an_email_or_to_a_closed_account(demo_db, smtp):
         invitations.invite(demo_db, smtp.settings, "demo-vantaa", actor="demo-admin", now=NOW)
     assert closed.value.key == "invite.error.account_closed"
     assert smtp.mailbox.messages == []
+
+
+@pytest.mark.parametrize("address", ["liisa.johtaja@lahti", "liisa johtaja@lahti.fi", "liisa@@lahti.fi",
+                                     "liisa.lahti.fi", "@lahti.fi", "liisa@lahti.fi.", "x" * 250 + "@lahti.fi"])
+def test_a_mistyped_email_is_refused_and_nothing_is_written(demo_db, address):
+    with pytest.raises(AuthError) as added:
+        auth.add_user(demo_db, "liisa.johtaja", "Liisa Johtaja", None, "respondent", "lahti", email=address)
+    assert added.value.key == "auth.error.bad_email" and "ei kelpaa" in str(added.value)
+    assert not demo_db.execute("SELECT 1 FROM users WHERE username = 'liisa.johtaja'").fetchone()
+    with pytest.raises(AuthError) as changed:
+        auth.update_user(demo_db, "demo-vantaa", email=address, role="reviewer")
+    assert changed.value.key == "auth.error.bad_email"
+    vantaa = auth.get_user(demo_db, "demo-vantaa")
+    assert (vantaa.email, vantaa.role) == ("", "respondent")  # neither the address nor the role changed
+
+
+def test_an_email_is_kept_without_its_surrounding_spaces_and_can_be_removed(demo_db):
+    auth.update_user(demo_db, "demo-vantaa", email="  Vantaa.Johtaja@vantaa.example.fi ", actor="demo-admin")
+    assert auth.get_user(demo_db, "demo-vantaa").email == "Vantaa.Johtaja@vantaa.example.fi"
+    event = audit.events(demo_db, action="user_changed", limit=1)[0]
+    assert json.loads(event["details"])["email"] == "Vantaa.Johtaja@vantaa.example.fi"
+    auth.update_user(demo_db, "demo-vantaa", email="")
+    assert auth.get_user(demo_db, "demo-vantaa").email == ""
+
+
+def test_the_users_page_adds_an_email_so_a_password_link_can_be_sent(demo_db_path):
+    app = logged_in_app(demo_db_path, "demo-admin")
+    app.switch_page("pages/admin_users.py").run()
+    app.selectbox(key="admin-user-choice").set_value("demo-vantaa").run()
+    assert "Lisää osoite yllä olevaan lomakkeeseen" in " ".join(caption.value for caption in app.caption)
+    app.text_input(key="admin-email-demo-vantaa").input("vantaa johtaja@vantaa.fi")
+    app.button(key="FormSubmitter:admin-role-form-Tallenna rooli, alue ja sähköposti").click().run()
+    assert "Sähköpostiosoite 'vantaa johtaja@vantaa.fi' ei kelpaa" in " ".join(error.value for error in app.error)
+    assert auth.get_user(open_db(demo_db_path), "demo-vantaa").email == ""
+    app.text_input(key="admin-email-demo-vantaa").input("vantaa.johtaja@vantaa.fi")
+    app.button(key="FormSubmitter:admin-role-form-Tallenna rooli, alue ja sähköposti").click().run()
+    assert not app.exception and not app.error
+    assert auth.get_user(open_db(demo_db_path), "demo-vantaa").email == "vantaa.johtaja@vantaa.fi"
+    assert app.button(key="admin-send-reset").label == "Lähetä linkki uuden salasanan asettamiseen"  # it has a password
 
 
 def test_a_link_of_an_account_locked_by_an_admin_does_not_open_it(demo_db, smtp):

@@ -19,6 +19,9 @@ LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 12
 DEMO_PASSWORD = "yse-demo"
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# One @, no spaces, a dot in the domain: enough to catch a typo before an invitation goes nowhere.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+EMAIL_MAX_LENGTH = 254
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,14 @@ def list_users(db: sqlite_utils.Database) -> list[dict]:
     return rows
 
 
+def clean_email(email: str) -> str:
+    """Return the address without surrounding spaces, or raise AuthError naming it; an empty one means none."""
+    email = email.strip()
+    if email and (len(email) > EMAIL_MAX_LENGTH or not EMAIL_PATTERN.match(email)):
+        raise AuthError("auth.error.bad_email", email=email[:80])
+    return email
+
+
 def _validate_user_fields(db: sqlite_utils.Database, username: str, role: str, area_id: str | None) -> None:
     if not USERNAME_PATTERN.match(username):
         raise AuthError("auth.error.bad_username", username=username)
@@ -149,6 +160,7 @@ def add_user(
     its person sets one through a one-time link (``invitations.invite``); single sign-on works as for any account.
     """
     _validate_user_fields(db, username, role, area_id)
+    email = clean_email(email)
     if password is not None:
         check_new_password(password, demo=demo)
     if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
@@ -195,6 +207,8 @@ def update_user(
     if new_role != "respondent":
         new_area = None
     _validate_user_fields(db, username, new_role, new_area)
+    if email is not None:
+        email = clean_email(email)
     with transaction(db):
         db.execute(
             "UPDATE users SET role = ?, area_id = ?, display_name = ?, email = ?, active = ? WHERE username = ?",
@@ -210,7 +224,8 @@ def update_user(
         if new_role != "reviewer":
             db.execute("DELETE FROM reviewer_areas WHERE username = ?", [username])
         audit.record(db, actor, "user_changed", username, role=new_role, area_id=new_area,
-                     active=active if active is not None else user.active)
+                     active=active if active is not None else user.active,
+                     **({"email": email} if email is not None and email != user.email else {}))
     return get_user(db, username)
 
 
