@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from ui import heatmap_view
 from ui.document import lazy_expander
 from ui.gaps_view import SEVERITY_MARK, round_points
 from ui.heatmap_view import heatmap_frame, heatmap_html, theme_label
@@ -46,7 +47,8 @@ if month := period_caption([], language, reference=reference_period(db, year), r
     st.caption(month)  # the points are judged at the round's statistics month
 orders = ["name", "severity", "count", *[f"theme:{theme.id}" for theme in themes]]
 theme_by_id = {theme.id: theme for theme in themes}
-order = st.columns([1, 2])[0].selectbox(t("gaps.sort"), orders, key="overview-order", format_func=lambda o: t(
+order_col, rows_col = st.columns([1, 2])
+order = order_col.selectbox(t("gaps.sort"), orders, key="overview-order", format_func=lambda o: t(
     "gaps.sort.theme", theme=theme_label(theme_by_id[o.removeprefix("theme:")], language)) if o.startswith("theme:") else t(f"gaps.sort.{o}"))
 position = {row["area_id"]: index for index, row in enumerate(rows)}  # by name, as round_overview returns them
 
@@ -64,7 +66,19 @@ def _sort_key(row):
 heat_rows = [{"area_id": row["area_id"], "name": area_name(row), "note": "" if row["membership_verified"] else "†",
               "state": t(f"state.{row['state']}")} for row in sorted(rows, key=_sort_key)]
 if heat_rows:
-    st.html(heatmap_html(heat_rows, themes, cells, language))
+    # A page of rows at a time: 45 areas fit one, and a few hundred (a reviewer of many areas) would take the
+    # browser a second to draw; the table below the map holds every row at once.
+    rows_at_once = heatmap_view.ROWS_AT_ONCE
+    pages = -(-len(heat_rows) // rows_at_once)
+    if pages > 1:
+        page_index = rows_col.selectbox(
+            t("gaps.heatmap_rows"), range(pages), key=f"overview-heatmap-rows-{pages}",
+            format_func=lambda p: t("gaps.heatmap_rows_range", first=p * rows_at_once + 1,
+                                    last=min((p + 1) * rows_at_once, len(heat_rows)), total=len(heat_rows)))
+        st.caption(t("gaps.heatmap_paged", size=rows_at_once, total=len(heat_rows)))
+    else:
+        page_index = 0
+    st.html(heatmap_html(heat_rows[page_index * rows_at_once:(page_index + 1) * rows_at_once], themes, cells, language))
     if (table := lazy_expander(t("gaps.heatmap_table"), key="overview-heatmap-table")) is not None:
         table.dataframe(
             table_cells(heatmap_frame(heat_rows, themes, cells, language), language), hide_index=True, width="stretch",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from html import escape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tools.apptest_helpers import logged_in_app
+from ui import heatmap_view
 from ui.heatmap_view import heatmap_html, theme_label
 from yse_core import auth
 from yse_core.db import open_db
@@ -16,6 +19,7 @@ from yse_core.demo_answers import fill_demo_answers
 from yse_core.gaps.heatmap import HeatCell, area_summary, heat_grid
 from yse_core.gaps.models import SEVERITY_RANK
 from yse_core.gaps.service import points_for_round
+from yse_core.responses import round_overview
 from yse_core.rounds import get_questionnaire, list_rounds
 
 LEVEL_WORDS = {"fi": {3: "korkea", 2: "keskitaso", 1: "tiedoksi"}, "sv": {3: "hög", 2: "medel", 1: "för kännedom"}}
@@ -190,6 +194,27 @@ def test_heatmap_sorts_filters_and_speaks_swedish(answered_db_path):
     words = LEVEL_WORDS["sv"].values()
     assert all(any(link["label"].endswith(f"allvarligast {word}") for word in words) for link in table.links)
     assert any(link["label"].endswith("allvarligast hög") and "hög" in link["text"] for link in table.links)
+
+
+def test_many_areas_are_drawn_a_page_at_a_time_and_the_table_holds_them_all(answered_db_path, monkeypatch):
+    monkeypatch.setattr(heatmap_view, "ROWS_AT_ONCE", 10)  # 45 areas: five pages of ten
+    app = logged_in_app(answered_db_path, "demo-reviewer")
+    app.toggle(key="overview-own").set_value(False).run()
+    chooser = app.selectbox(key="overview-heatmap-rows-5")
+    assert chooser.options == ["1–10 / 45", "11–20 / 45", "21–30 / 45", "31–40 / 45", "41–45 / 45"]
+    assert "10 aluetta kerrallaan" in " ".join(caption.value for caption in app.caption)
+    db = open_db(answered_db_path)
+    names = [row["name_fi"] for row in round_overview(db, auth.get_user(db, "demo-reviewer"), _round(db)[0], own_only=False)]
+    assert re.findall(r'<th scope="row">([^<\xa0]+)', _heatmaps(app)[0]) == [escape(name) for name in names[:10]]
+    chooser.set_value(4).run()
+    assert re.findall(r'<th scope="row">([^<\xa0]+)', _heatmaps(app)[0]) == [escape(name) for name in names[40:]]
+    app.session_state["overview-heatmap-table"] = True
+    app.run()
+    assert len(app.dataframe[0].value) == 45  # the table alternative: every area at once
+    monkeypatch.setattr(heatmap_view, "ROWS_AT_ONCE", 50)
+    app.run()
+    assert not [box for box in app.selectbox if box.key and box.key.startswith("overview-heatmap-rows")]
+    assert len(re.findall(r'<th scope="row">', _heatmaps(app)[0])) == 45
 
 
 # --- the browser: keyboard and width ----------------------------------------------------------------

@@ -24,6 +24,7 @@ from yse_core.questionnaire.models import Theme
 AREA_VIEW_PATH = "alue"  # the area view's url path in app.py's PAGES; it reads ?area=…&teema=…
 MARK = {3: "●●●", 2: "●●", 1: "●", 0: ""}
 LEVEL_WORD = {3: "high", 2: "medium", 1: "info"}
+ROWS_AT_ONCE = 50  # the overview draws the map a page of rows at a time: 45 areas fit one
 
 CSS = """
 .yse-hm-wrap { width: 100%; }
