@@ -128,8 +128,9 @@ def test_reviewer_asks_for_clarification_and_respondent_replies(server, page, br
     page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
     settle(page)
     theme = page.locator(".st-key-dossier-theme-situational_picture")  # the theme's section of the dossier
+    theme.get_by_text("Kommentoi tai pyydä tarkennusta").click()  # its comment form, built once opened
     theme.get_by_role("textbox", name="Kommentti tai kysymys alueelle").fill("Miten tilannekuvaa seurataan kuukausittain?")
-    theme.get_by_text("Pyydä tarkennusta").click()
+    theme.get_by_text("Pyydä tarkennusta", exact=True).click()
     theme.get_by_role("button", name="Lähetä kommentti").click()
     page.get_by_text("Miten tilannekuvaa seurataan kuukausittain?").first.wait_for()
 

@@ -9,6 +9,7 @@ The page (``pages/area_view.py``) calls these in that order. Forms and buttons s
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ from yse_core.follow_ups import FOLLOW_UP_THEME_ID, followup_question_id
 from yse_core.formatting import answer_text, local_date, local_time, table_cells
 from yse_core.rounds import reference_period
 
+from . import document
 from . import indicators_panel as panel
 from .comments_view import render_new_comment_form, render_threads
 from .gaps_view import SEVERITY_ICON, SEVERITY_MARK, _plain
@@ -26,6 +28,7 @@ from .questionnaire_form import measures_table, visible_questions
 from .session import area_name, lang, t
 
 PRINT_STYLE = Path(__file__).with_name("dossier_print.css")
+LIST_NUMBER = re.compile(r"^(\d+)[.)]")
 
 
 def theme_anchor(theme_id: str) -> str:
@@ -135,29 +138,51 @@ def _theme(db, user, context, theme, theme_points: list, comments_by_question: d
         with answers_column:
             for question in questions:
                 _answer(question, context.answers.get(question.id), len(comments_by_question.get(question.id, [])))
-        if questions:
+        if questions:  # the form is built once its expander is opened: eight closed forms cost every open
             with st.container(key=f"screen-only-comment-{theme.id}"):
-                chosen = st.selectbox(t("comments.on_question"), [q.id for q in questions], key=f"comment-q-{theme.id}",
-                                      format_func=lambda qid: context.questionnaire.question(qid).text.get(language)[:100])
-                render_new_comment_form(db, user, context.response["id"], chosen, theme.id)
+                if (box := document.lazy_expander(t("dossier.comment_theme"), key=f"comment-open-{theme.id}")) is not None:
+                    with box:
+                        chosen = st.selectbox(t("comments.on_question"), [q.id for q in questions], key=f"comment-q-{theme.id}",
+                                              format_func=lambda qid: context.questionnaire.question(qid).text.get(language)[:100])
+                        render_new_comment_form(db, user, context.response["id"], chosen, theme.id)
 
 
 def _answer(question, answer, comment_count: int) -> None:
-    """One question and its answer as plain text; a measures answer as a table, a dash in every empty field."""
+    """One question, its answer as the person wrote it, and who answered when: one element (a dossier has some
+    sixty answers, and each element costs the browser its drawing); a measures answer as a table, a dash in
+    every empty field."""
     language = lang()
-    st.markdown(f"**{_plain(question.text.get(language))}**")
+    heading = f"**{_plain(question.text.get(language))}**"
     value = answer.value if answer else None
-    if question.type == "measures" and isinstance(value, list) and value:
-        st.table(measures_table(value, language), hide_index=True)
-    else:
-        st.text(answer_text(question, value, language))
     details = []
     if answer:
         details.append(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))
     if comment_count:
         details.append(t("dossier.question_comments", count=comment_count))
-    if details:
-        st.caption(" · ".join(details))
+    byline = f":small[{_plain(' · '.join(details))}]" if details else ""
+    if question.type == "measures" and isinstance(value, list) and value:
+        st.markdown(heading)
+        st.table(measures_table(value, language), hide_index=True)
+        if byline:
+            st.markdown(byline)
+        return
+    st.markdown("\n\n".join(part for part in (heading, literal_markdown(answer_text(question, value, language)), byline) if part))
+
+
+def literal_markdown(text: str) -> str:
+    """Markdown that shows ``text`` as it was typed: every markup character escaped, line breaks and indents
+    kept, and a line that would start a list, a heading or a rule (``- ``, ``1.``, ``===``) kept as text."""
+    lines = []
+    for line in text.split("\n"):
+        body = line.lstrip(" \t")
+        indent = "\u00a0" * (len(line) - len(body))  # four spaces would start a code block
+        body = _plain(body).replace("$", "\\$").replace("~", "\\~")
+        if number := LIST_NUMBER.match(body):
+            body = number.group(1) + "\\" + body[len(number.group(1)):]
+        elif body[:1] in ("-", "+", "="):
+            body = "\\" + body
+        lines.append(indent + body)
+    return "  \n".join(lines)
 
 
 # --- 4. comments ------------------------------------------------------------------------------------
