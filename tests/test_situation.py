@@ -218,6 +218,34 @@ def test_area_bar_figure_shows_every_area_with_a_value_and_matches_its_table(dem
     assert figure.layout.shapes[0].x0 == situation.country_value(demo_db, "TYOTOSUUS", rows[0]["period"])
 
 
+def _ranked(count: int) -> list[dict]:
+    return [{"area_id": f"a{index:03d}", "name_fi": f"Alue {index:03d}", "value": float(index), "period": "2025-12",
+             "is_demo": False} for index in range(count)]
+
+
+def test_hundreds_of_areas_draw_the_ends_and_the_chosen_areas_neighbours_with_the_gaps_named():
+    rows = _ranked(450)  # ascending: a449 is rank 1
+    drawn = charts.bars_drawn(rows, "a200")
+    kept = [row["area_id"] for row in drawn if "area_id" in row]
+    assert kept == [f"a{i:03d}" for i in [*range(25), *range(196, 205), *range(425, 450)]]
+    assert [row["skipped"] for row in drawn if "skipped" in row] == [(255, 425), (26, 245)]
+    assert sum(last - first + 1 for first, last in (row["skipped"] for row in drawn if "skipped" in row)) + len(kept) == 450
+    near_top = [row["area_id"] for row in charts.bars_drawn(rows, "a447") if "area_id" in row]
+    assert len(near_top) == 50 and "a447" in near_top  # already among the largest: nothing added
+    assert charts.bars_drawn(rows[:60], "a010") == rows[:60]  # up to 60: every area, as at 45
+
+    figure = charts.area_bar_figure(rows, "TYOTOSUUS", "fi", highlight="a200")
+    table = charts.area_bar_table(rows, "TYOTOSUUS", "fi")
+    (bars,) = figure.data
+    assert len(table) == 450 and len(bars.y) == 59 + 2
+    values = dict(zip(table["Alue"], table["Arvo (%)"], strict=True))
+    assert all(values[label] == value for label, value in zip(bars.y, bars.x, strict=True) if value is not None)
+    assert [label for label, value in zip(bars.y, bars.x, strict=True) if value is None] == [
+        "⋯ sijat 255–425 (171 aluetta) ⋯", "⋯ sijat 26–245 (220 aluetta) ⋯"]
+    assert "kaaviossa 59/450 aluetta, kaikki taulukossa" in figure.layout.title.subtitle.text
+    assert list(bars.marker.color).count(charts.HIGHLIGHT_COLOUR) == 1
+
+
 def test_area_ranking_lists_areas_without_a_value_last(small_db):
     rows = situation.area_ranking(small_db, "KASVOKKAIN_SHARE")
     assert [row["area_id"] for row in rows] == ["c", "a", "d", "b", "e"] and rows[-1]["value"] is None

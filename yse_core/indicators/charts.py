@@ -1,7 +1,8 @@
 """Chart builders for indicators: pure functions from plain rows to plotly figures, each with a table twin.
 
 Every chart has a text alternative (accessibility): ``trend_table`` for ``trend_figure`` and
-``area_bar_table`` for ``area_bar_figure`` hold exactly the numbers the chart draws. Labels come from
+``area_bar_table`` for ``area_bar_figure`` hold the numbers the chart draws (above ``MAX_BARS`` areas the table keeps
+the ones the ranked chart leaves out). Labels come from
 the translation catalogue; demo values are named as such in the title and in an annotation.
 """
 
@@ -25,6 +26,10 @@ SERIES_STYLE = {
     "peers": {"color": "#e69138", "width": 2, "dash": "dot"},
 }
 HIGHLIGHT_COLOUR, BAR_COLOUR = "#0b5394", "#9fc5e8"
+# Above MAX_BARS areas the ranked chart draws the EDGE_BARS highest and lowest and the chosen area with its
+# NEIGHBOURS on either side (45 areas: all of them). Hundreds of bars are metres of chart that take the browser
+# a second to draw; the table alternative keeps every area.
+MAX_BARS, EDGE_BARS, NEIGHBOURS = 60, 25, 4
 
 
 def _title(text: str, demo: bool, lang: str) -> str:
@@ -115,11 +120,17 @@ def area_bar_figure(rows: Sequence[Mapping], code: str, lang: str, *, highlight:
     shown = sorted((row for row in rows if row["value"] is not None), key=lambda row: row["value"])  # largest on top
     period = next((row["period"] for row in rows if row.get("period")), "")
     signed = indicator.yoy_of is not None
+    bars = []  # (value, label, colour, hover text)
+    for row in bars_drawn(shown, highlight):
+        if "skipped" in row:  # an empty category between the drawn ones, naming the ranks left out
+            first, last = row["skipped"]
+            bars.append((None, t("situation.bars_gap", lang, first=first, last=last, count=last - first + 1), BAR_COLOUR, ""))
+        else:
+            bars.append((row["value"], _area_label(row, lang), HIGHLIGHT_COLOUR if row["area_id"] == highlight else BAR_COLOUR,
+                         formatting.value_with_unit(row["value"], indicator.unit, lang, indicator.decimals, signed=signed)))
+    x, y, colours, texts = (list(column) for column in zip(*bars, strict=True)) if bars else ([], [], [], [])
     figure = go.Figure(go.Bar(
-        x=[row["value"] for row in shown], y=[_area_label(row, lang) for row in shown], orientation="h",
-        marker_color=[HIGHLIGHT_COLOUR if row["area_id"] == highlight else BAR_COLOUR for row in shown],
-        customdata=[formatting.value_with_unit(row["value"], indicator.unit, lang, indicator.decimals, signed=signed)
-                    for row in shown],
+        x=x, y=y, orientation="h", marker_color=colours, customdata=texts,
         hovertemplate="%{y}: %{customdata}<extra></extra>", name=indicator.name.get(lang),
     ))
     shapes, annotations = [], []
@@ -132,19 +143,42 @@ def area_bar_figure(rows: Sequence[Mapping], code: str, lang: str, *, highlight:
             "x": country_value, "xref": "x", "y": 0, "yref": "paper", "yanchor": "top", "showarrow": False,
             "font": {"size": 11, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.8)",
         })
+    subtitle = t("situation.bar_subtitle", lang, period=formatting.period(period))
+    if len(y) < len(shown):
+        subtitle += " · " + t("situation.bars_part", lang, drawn=sum(1 for value in x if value is not None), total=len(shown))
     figure.update_layout(
-        title={"text": _title(indicator.name.get(lang), demo, lang), "font": {"size": 15},
-               "subtitle": {"text": t("situation.bar_subtitle", lang, period=formatting.period(period))}},
+        title={"text": _title(indicator.name.get(lang), demo, lang), "font": {"size": 15}, "subtitle": {"text": subtitle}},
         xaxis={"title": {"text": _axis_label(indicator.unit, lang)}, "separatethousands": True, "side": "top"},
         yaxis={"automargin": True, "tickfont": {"size": 11}},
-        height=max(360, 18 * len(shown) + 150), margin={"l": 10, "r": 20, "t": 110, "b": 30}, showlegend=False,
+        height=max(360, 18 * len(y) + 150), margin={"l": 10, "r": 20, "t": 110, "b": 30}, showlegend=False,
         separators=", " if lang in ("fi", "sv") else ".,", shapes=shapes, annotations=annotations, bargap=0.25,
     )
     return figure
 
 
+def bars_drawn(shown: Sequence[Mapping], highlight: str | None) -> list[Mapping]:
+    """The rows of ``shown`` (ascending by value) the ranked chart draws, with ``{"skipped": (first, last)}``
+    (ranks, 1 the largest) where rows are left out: every row up to ``MAX_BARS``, else the ``EDGE_BARS`` lowest
+    and highest and the highlighted area with ``NEIGHBOURS`` on either side."""
+    count = len(shown)
+    if count <= MAX_BARS:
+        return list(shown)
+    kept = set(range(EDGE_BARS)) | set(range(count - EDGE_BARS, count))
+    at = next((index for index, row in enumerate(shown) if row["area_id"] == highlight), None)
+    if at is not None:
+        kept |= set(range(max(0, at - NEIGHBOURS), min(count, at + NEIGHBOURS + 1)))
+    drawn, previous = [], -1
+    for index in sorted(kept):
+        if index > previous + 1:  # ascending indexes previous+1 … index-1 are ranks count-index+1 … count-previous-1
+            drawn.append({"skipped": (count - index + 1, count - previous - 1)})
+        drawn.append(shown[index])
+        previous = index
+    return drawn
+
+
 __all__ = [
     "area_bar_figure",
+    "bars_drawn",
     "area_bar_table",
     "series_labels",
     "trend_figure",
