@@ -1,9 +1,9 @@
 """Chart builders for indicators: pure functions from plain rows to plotly figures, each with a table twin.
 
 Every chart has a text alternative (accessibility): ``trend_table`` for ``trend_figure`` and
-``area_bar_table`` for ``area_bar_figure`` hold the numbers the chart draws (above ``MAX_BARS`` areas the table keeps
-the ones the ranked chart leaves out). Labels come from
-the translation catalogue; demo values are named as such in the title and in an annotation.
+``area_bar_table`` for ``area_bar_figure`` hold the numbers the chart draws (above ``MAX_BARS`` areas the table
+also keeps the ones the ranked chart leaves out). Labels come from the translation catalogue; demo values are
+named as such in the title and in an annotation.
 """
 
 from __future__ import annotations
