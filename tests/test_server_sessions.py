@@ -184,7 +184,7 @@ def test_an_idle_session_ends_and_a_used_one_does_not(demo_db_path, browser):
 
         time.sleep(26)
         page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Alueen etusivu").click()
-        _expect_login_form_with(page, "Istunto päättyi, koska portaalia ei ollut käytetty 0.4 minuuttiin.")
+        _expect_login_form_with(page, "Istunto päättyi, koska portaalia ei ollut käytetty 0,4 minuuttiin.")
         page.reload()  # the cookie's session is over too
         _expect_login_form_with(page, "Kirjaudu")
         expect(page.get_by_role("button", name="Kirjaudu ulos")).to_have_count(0)
