@@ -51,7 +51,7 @@ def test_reviewer_reads_the_dossier_in_order_and_prints_it_without_the_sidebar(s
 
 
 TYPED = ("1. Johtoryhmä katsoo luvut kuukausittain\n- vastuu: *palvelupäällikkö* [tiimi] <b>ei lihava</b>\n"
-         "=== $5 000 ~2 % # ei otsikko\n    sisennetty rivi | pystyviiva")
+         "=== $5 000 ~2 % # ei otsikko\n    sisennetty rivi | pystyviiva\n+ plus ei luettelo\n2) ei numeroitu")
 
 
 def test_an_answer_shows_as_it_was_typed_with_a_comment_form_opened_on_demand(server, page):

@@ -23,6 +23,33 @@ LOADING_TEXTS = {
 }
 
 
+# Every ASCII character Streamlit's Markdown gives a meaning to: emphasis, code, links, HTML, headings, lists,
+# tables, LaTeX ($) and strikethrough (~). CommonMark lets any ASCII punctuation be escaped with a backslash.
+MARKDOWN_MARKUP = frozenset("\\`*_{}[]<>()#+-.!|$~=")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as Markdown that shows it literally, on one line: every markup character backslash-escaped.
+
+    The one escape for text in ``st.markdown`` that is not ours to format: answers, names, generated messages
+    quoting answers, questionnaire texts.
+    """
+    return "".join("\\" + ch if ch in MARKDOWN_MARKUP else ch for ch in text)
+
+
+def literal_markdown(text: str) -> str:
+    """Markdown that shows ``text`` as it was typed, line by line: markup escaped, line breaks and indents kept.
+
+    Escaping ``-``, ``+``, ``.``, ``#`` and ``=`` keeps a line that would start a list, a heading or a rule as text;
+    an indent becomes no-break spaces (four spaces would start a code block).
+    """
+    lines = []
+    for line in text.split("\n"):
+        body = line.lstrip(" \t")
+        lines.append("\u00a0" * (len(line) - len(body)) + escape_markdown(body))
+    return "  \n".join(lines)
+
+
 def lazy_expander(label: str, key: str):
     """An expander whose content is built only while it is open: the container, or None while it is closed.
 

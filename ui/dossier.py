@@ -9,7 +9,6 @@ The page (``pages/area_view.py``) calls these in that order. Forms and buttons s
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -23,12 +22,12 @@ from yse_core.rounds import reference_period
 from . import document
 from . import indicators_panel as panel
 from .comments_view import render_new_comment_form, render_threads
-from .gaps_view import SEVERITY_ICON, SEVERITY_MARK, _plain
+from .document import escape_markdown, literal_markdown
+from .gaps_view import SEVERITY_ICON, SEVERITY_MARK
 from .questionnaire_form import measures_table, visible_questions
 from .session import area_name, lang, t
 
 PRINT_STYLE = Path(__file__).with_name("dossier_print.css")
-LIST_NUMBER = re.compile(r"^(\d+)[.)]")
 
 
 def theme_anchor(theme_id: str) -> str:
@@ -107,9 +106,9 @@ def points_section(points: list, context) -> None:
         render = {"high": st.error, "medium": st.warning}.get(point.severity, st.info)
         theme = titles.get(point.theme, point.theme)
         with st.container(key=f"dossier-point-{index}"):
-            render(f"**{t('gaps.severity_' + point.severity)} · {_plain(point.title_in(language))}**  \n"
-                   f"{t('dossier.point_theme', theme=f'[{_plain(theme)}](#{theme_anchor(point.theme)})')}  \n"
-                   f"{_plain(point.message(language))}", icon=SEVERITY_ICON.get(point.severity))
+            render(f"**{t('gaps.severity_' + point.severity)} · {escape_markdown(point.title_in(language))}**  \n"
+                   f"{t('dossier.point_theme', theme=f'[{escape_markdown(theme)}](#{theme_anchor(point.theme)})')}  \n"
+                   f"{escape_markdown(point.message(language))}", icon=SEVERITY_ICON.get(point.severity))
 
 
 # --- 3. answers -------------------------------------------------------------------------------------
@@ -130,7 +129,7 @@ def _theme(db, user, context, theme, theme_points: list, comments_by_question: d
         st.subheader(f"{marker}{theme.title.get(language)}", anchor=theme_anchor(theme.id))
         if theme_points:
             st.caption(t("dossier.theme_points", points="; ".join(
-                f"{t('gaps.severity_' + point.severity)}: {_plain(point.title_in(language))}"
+                f"{t('gaps.severity_' + point.severity)}: {escape_markdown(point.title_in(language))}"
                 for point in sorted_points(theme_points))))
         answers_column, statistics_column = st.columns([1, 1])
         with statistics_column:
@@ -152,14 +151,14 @@ def _answer(question, answer, comment_count: int) -> None:
     sixty answers, and each element costs the browser its drawing); a measures answer as a table, a dash in
     every empty field."""
     language = lang()
-    heading = f"**{_plain(question.text.get(language))}**"
+    heading = f"**{escape_markdown(question.text.get(language))}**"
     value = answer.value if answer else None
     details = []
     if answer:
         details.append(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))
     if comment_count:
         details.append(t("dossier.question_comments", count=comment_count))
-    byline = f":small[{_plain(' · '.join(details))}]" if details else ""
+    byline = f":small[{escape_markdown(' · '.join(details))}]" if details else ""
     if question.type == "measures" and isinstance(value, list) and value:
         st.markdown(heading)
         st.table(measures_table(value, language), hide_index=True)
@@ -167,22 +166,6 @@ def _answer(question, answer, comment_count: int) -> None:
             st.markdown(byline)
         return
     st.markdown("\n\n".join(part for part in (heading, literal_markdown(answer_text(question, value, language)), byline) if part))
-
-
-def literal_markdown(text: str) -> str:
-    """Markdown that shows ``text`` as it was typed: every markup character escaped, line breaks and indents
-    kept, and a line that would start a list, a heading or a rule (``- ``, ``1.``, ``===``) kept as text."""
-    lines = []
-    for line in text.split("\n"):
-        body = line.lstrip(" \t")
-        indent = "\u00a0" * (len(line) - len(body))  # four spaces would start a code block
-        body = _plain(body).replace("$", "\\$").replace("~", "\\~")
-        if number := LIST_NUMBER.match(body):
-            body = number.group(1) + "\\" + body[len(number.group(1)):]
-        elif body[:1] in ("-", "+", "="):
-            body = "\\" + body
-        lines.append(indent + body)
-    return "  \n".join(lines)
 
 
 # --- 4. comments ------------------------------------------------------------------------------------
@@ -201,7 +184,7 @@ def comments_section(db, user, context, threads: list[dict]) -> None:
             continue
         st.subheader(heading)
         for thread in group:
-            st.markdown(t("dossier.comment_about", about=f"*{_plain(_about(context, thread['question_id']))}*"))
+            st.markdown(t("dossier.comment_about", about=f"*{escape_markdown(_about(context, thread['question_id']))}*"))
             render_threads(db, user, [thread])
     with st.container(key="screen-only-comment-whole"):
         st.markdown(f"**{t('comments.whole_response')}**")

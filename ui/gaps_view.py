@@ -11,6 +11,7 @@ from yse_core.responses import change_counts
 from yse_core.rounds import reference_period
 
 from .cache import ReadCache, cached, stamp_key
+from .document import escape_markdown
 from .session import lang, t
 
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:", "info": ":material/info:"}
@@ -75,10 +76,5 @@ def render_points(points, *, empty_key: str = "gaps.no_points") -> None:
     language = lang()
     for point in points:
         render = {"high": st.error, "medium": st.warning}.get(point.severity, st.info)
-        render(f"**{t('gaps.severity_' + point.severity)} · {point.title_in(language)}**  \n{_plain(point.message(language))}",
+        render(f"**{t('gaps.severity_' + point.severity)} · {point.title_in(language)}**  \n{escape_markdown(point.message(language))}",
                icon=SEVERITY_ICON.get(point.severity))
-
-
-def _plain(text: str) -> str:
-    """Escape Markdown in a generated message that quotes people's answers."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>#|" else ch for ch in text)

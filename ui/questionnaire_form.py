@@ -15,6 +15,7 @@ from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
 from yse_core.responses import ResponseContext, answer_history, load_context, progress, save_answer
 
 from .callbacks import Steps
+from .document import escape_markdown
 from .gaps_view import context_points
 from .session import lang, t
 
@@ -235,7 +236,7 @@ def _render_measures(db, user, context, question, label, help_text, disabled) ->
     language = lang()
     stored = context.answers.get(question.id)
     rows = list(stored.value) if stored and stored.value else []
-    st.markdown(f"**{_escape(label)}**")
+    st.markdown(f"**{escape_markdown(label)}**")
     if help_text:
         st.caption(help_text)
     if not rows:
@@ -347,13 +348,8 @@ def render_readonly_answer(question: Question, value: object, *, show_label: boo
     """Show an answer as plain text (never rendered as Markdown or HTML)."""
     language = lang()
     if show_label:
-        st.markdown(f"**{_escape(question.text.get(language))}**")
+        st.markdown(f"**{escape_markdown(question.text.get(language))}**")
     if question.type == "measures" and isinstance(value, list) and value:
         st.table(measures_table(value, language), hide_index=True)
     else:
         st.text(format_value(question, value))
-
-
-def _escape(text: str) -> str:
-    """Escape Markdown control characters in questionnaire text (ours, but kept literal anyway)."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|" else ch for ch in text)
