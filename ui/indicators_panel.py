@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from yse_core import formatting
+from yse_core.i18n import t as translate
 from yse_core.indicators import charts, geo, load_catalogue, situation
 from yse_core.rounds import reference_period
 
@@ -86,38 +87,51 @@ def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[s
             st.markdown(f"- **{figure['name'].get(language)}**: {figure['definition'].get(language)}")
 
 
+@cached(max_entries=256)
+def _trend_figure(db, area_id: str, area_label: str, code: str, peers: tuple[str, ...], language: str):
+    """The trend chart and its table: built once per input, then shared (plotly builds a figure in tens of ms)."""
+    points = _trend(db, area_id, code, peers)
+    labels = charts.series_labels(area_label, peers, points, language)
+    return charts.trend_figure(points, code, labels, language), charts.trend_table(points, labels, language)
+
+
 def render_trend(db, area_id: str, area_label: str, code: str, peers: list[str]) -> None:
     """Show one indicator's trend for the area, the whole country and the peer group, with its table."""
-    language = lang()
-    points = _trend(db, area_id, code, tuple(peers))
-    labels = charts.series_labels(area_label, peers, points, language)
-    st.plotly_chart(charts.trend_figure(points, code, labels, language), key=f"trend-{code}")
+    figure, table_frame = _trend_figure(db, area_id, area_label, code, tuple(peers), lang())
+    st.plotly_chart(figure, key=f"trend-{code}")
     if (table := document.lazy_expander(t("situation.table_alternative"), key=f"table-trend-{code}")) is not None:
         with table:
-            _data_table(charts.trend_table(points, labels, language))
+            _data_table(table_frame)
+
+
+@cached(max_entries=256)
+def _comparison_figures(db, code: str, area_id: str, names: tuple[tuple[str, str], ...], language: str):
+    """The map and the ranked bars of one indicator across all areas, with the area chosen: built once per input.
+
+    Building the map's figure (plotly validating its geometry) took about 60 ms of every run at ten times the scale.
+    """
+    rows, country = _ranking(db, code)
+    indicator = load_catalogue().get(code)
+    period = formatting.period(rows[0]["period"] if rows else None)
+    area_map = geo.area_map_figure(
+        geo.load_display_map(), {row["area_id"]: row["value"] for row in rows}, indicator.name.get(language),
+        situation.unit_label(indicator.unit, language), language, names=dict(names),
+        higher_is_worse=indicator.higher_is_worse, decimals=indicator.decimals, highlight=area_id,
+        subtitle=translate("situation.map_subtitle", language, period=period),
+        demo=any(row["is_demo"] for row in rows))
+    bars = charts.area_bar_figure(rows, code, language, highlight=area_id, country_value=country)
+    return area_map, bars, charts.area_bar_table(rows, code, language)
 
 
 def render_comparison(db, area_id: str, code: str, names: dict[str, str]) -> None:
     """Show one indicator across all areas as a map and a ranked bar chart, with one table for both."""
-    language = lang()
-    rows, country = _ranking(db, code)
-    indicator = load_catalogue().get(code)
-    period = formatting.period(rows[0]["period"] if rows else None)
-    values = {row["area_id"]: row["value"] for row in rows}
+    area_map, bars, table_frame = _comparison_figures(db, code, area_id, tuple(names.items()), lang())
     map_column, bar_column = st.columns([1, 1])
-    map_column.plotly_chart(
-        geo.area_map_figure(geo.load_display_map(), values, indicator.name.get(language), situation.unit_label(indicator.unit, language),
-                            language, names=names, higher_is_worse=indicator.higher_is_worse,
-                            decimals=indicator.decimals, highlight=area_id,
-                            subtitle=t("situation.map_subtitle", period=period),
-                            demo=any(row["is_demo"] for row in rows)),
-        key=f"map-{code}", config=geo.PLOTLY_CONFIG,
-    )
-    bar_column.plotly_chart(charts.area_bar_figure(rows, code, language, highlight=area_id, country_value=country),
-                            key=f"bars-{code}")
+    map_column.plotly_chart(area_map, key=f"map-{code}", config=geo.PLOTLY_CONFIG)
+    bar_column.plotly_chart(bars, key=f"bars-{code}")
     if (table := document.lazy_expander(t("situation.table_alternative"), key=f"table-bars-{code}")) is not None:
         with table:
-            _data_table(charts.area_bar_table(rows, code, language))
+            _data_table(table_frame)
 
 
 def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict | None = None, key: str = "") -> None:
