@@ -80,6 +80,10 @@ def settings_from_mapping(section: Mapping | None, source: str) -> SmtpSettings:
         raise MailError("mail.error.bad_portal_url", source=source, value=portal_url)
     if "@" not in parseaddr(str(section["sender"]))[1]:
         raise MailError("mail.error.bad_sender", source=source, value=str(section["sender"]))
+    # smtplib encodes AUTH as ASCII: a password with "ä" would fail at the first send with a UnicodeEncodeError
+    not_ascii = [key for key in ("username", "password") if not str(section.get(key) or "").isascii()]
+    if not_ascii:
+        raise MailError("mail.error.non_ascii_login", source=source, keys=", ".join(not_ascii))
     return SmtpSettings(host=str(section["host"]).strip(), port=port, security=security,
                         sender=str(section["sender"]).strip(), portal_url=portal_url,
                         username=str(section.get("username") or ""), password=str(section.get("password") or ""),
