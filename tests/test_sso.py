@@ -120,7 +120,7 @@ ACCOUNTS = {
 class SsoSetup:
     """A provider and the portal configured for it (secrets.toml written for the test, read via secrets.files)."""
 
-    def __init__(self, tmp_path, db_path, *, untrusted_signing=False, expiry_days=None):
+    def __init__(self, tmp_path, db_path, *, untrusted_signing=False, expiry_days=None, idle_minutes=None):
         provider_port = free_port()
         secrets = tmp_path / "secrets.toml"
         secrets.write_text(f"""
@@ -141,6 +141,8 @@ label = "{LABEL}"
         env = {"STREAMLIT_SECRETS_FILES": str(secrets)}
         if expiry_days is not None:
             env["YSE_COOKIE_EXPIRY_DAYS"] = str(expiry_days)
+        if idle_minutes is not None:
+            env["YSE_IDLE_MINUTES"] = str(idle_minutes)
         self.portal = Server(db_path, env=env)
         self.url = f"http://localhost:{self.portal.port}"  # the redirect_uri's host: the identity cookie's
         try:
@@ -265,3 +267,32 @@ def test_an_expired_sign_in_sends_the_live_session_and_a_new_one_back_to_the_log
     page.get_by_text("Kirjautumisesi on vanhentunut. Kirjaudu uudelleen.").wait_for()
     page.get_by_label("Käyttäjätunnus").wait_for()
     assert page.get_by_role("heading", name="Helsingin kaupunki").count() == 0
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("sso_setup", [{"idle_minutes": 0.4}], indirect=True)
+def test_an_idle_sso_session_ends_in_every_tab_of_that_sign_in_and_a_new_sign_in_opens_the_portal(sso_setup, page):
+    _sign_in_at_the_provider(page, sso_setup, "anna")
+    page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
+    settle(page)
+    page.reload()  # a reload within the timeout goes on in the same session
+    page.get_by_role("button", name="Kirjaudu ulos").wait_for()
+    page.wait_for_timeout(26_000)  # 24 s is the timeout
+    page.get_by_role("link", name="Tilannekuva ja tilastot").first.click()
+    idle = "Istunto päättyi, koska portaalia ei ollut käytetty 0,4 minuuttiin."
+    page.get_by_text(idle).wait_for()
+    settle(page)
+    assert page.get_by_role("button", name="Kirjaudu ulos", exact=True).count() == 0
+    page.reload()  # a new Streamlit session on the same identity cookie: the same sign-in, still ended
+    page.get_by_text(idle).wait_for()
+    assert page.get_by_role("heading", name="Helsingin kaupunki").count() == 0
+    db = open_db(sso_setup.portal.db_path)
+    refused = _last_event(db, "session_refused")
+    assert (refused["username"], refused["details"]["method"]) == ("demo-helsinki", "sso")
+    page.get_by_role("button", name=f"Kirjaudu ulos: {LABEL}").click()  # out of the identity, then in again
+    page.get_by_role("button", name="Yes, sign me out").click()  # the provider's own logout (end_session_endpoint)
+    page.get_by_role("button", name=f"Kirjaudu: {LABEL}").wait_for()
+    assert not _identity_cookie(page)
+    _sign_in_at_the_provider(page, sso_setup, "anna")
+    page.get_by_role("heading", name="Helsingin kaupunki").wait_for()
+    page.get_by_role("button", name="Kirjaudu ulos").wait_for()

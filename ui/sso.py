@@ -9,11 +9,12 @@ found by ``yse_core.sso.user_for_identity``; from there on an SSO session is a p
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from yse_core import audit, auth, sso
+from yse_core import audit, auth, sessions, sso
 from yse_core.errors import YseError
 
 from . import library_internals as lib
@@ -21,6 +22,7 @@ from . import session
 from .session import t
 
 KEY_SSO_PROVIDER = "yse_sso_provider"  # the provider of this session's signed-in portal user, if it came by SSO
+KEY_SSO_SESSION = "yse_sso_session"  # (identity, server session id, when this tab last marked it seen)
 KEY_SSO_REFUSAL = "yse_sso_refusal"  # (identity, provider, error) of a refused identity, audited once per session
 
 
@@ -64,11 +66,35 @@ def signed_in_user(db) -> auth.User | None:
     except YseError as error:
         st.session_state[KEY_SSO_REFUSAL] = (key, provider, error.with_traceback(None))
         return None
+    try:
+        _keep_session_alive(db, key, provider, claims, user.username)
+    except YseError as error:  # idle, or ended by a password change or a lock: sign in at the provider again
+        audit.record(db, user.username, "session_refused", user.username, reason=str(error), method="sso",
+                     provider=provider)
+        st.session_state.pop(KEY_SSO_SESSION, None)
+        st.session_state[KEY_SSO_REFUSAL] = (key, provider, error.with_traceback(None))
+        return None
     st.session_state.pop(KEY_SSO_REFUSAL, None)
     if session.KEY_USER not in st.session_state:  # the session's first run as this user
         sso.record_sign_in(db, user, provider, claims["iat"])
     st.session_state[KEY_SSO_PROVIDER] = provider
     return user
+
+
+def _keep_session_alive(db, key: tuple, provider: str, claims: Mapping, username: str) -> None:
+    """Check this identity's server session (begun on its first run) and mark it seen at most once a minute."""
+    now = datetime.now(UTC)
+    kept = st.session_state.get(KEY_SSO_SESSION)
+    if kept is None or kept[0] != key:
+        session_id = sessions.identity_session(db, provider, str(claims.get("sub")), claims.get("iat"), username, at=now)
+        kept = (key, session_id, None)
+    _, session_id, marked = kept
+    seen = sessions.check(db, session_id, username, at=now)
+    seen = max(seen, marked) if marked else seen
+    if now - seen >= sessions.seen_every():
+        sessions.touch(db, session_id, at=now)
+        seen = now
+    st.session_state[KEY_SSO_SESSION] = (key, session_id, seen)
 
 
 def session_provider() -> str | None:
@@ -98,6 +124,8 @@ def logout_button(db, user: auth.User) -> None:
         audit.record(db, user.username, "logout", user.username, method="sso", provider=session_provider())
         st.session_state.pop(session.KEY_USER, None)
         st.session_state.pop(KEY_SSO_PROVIDER, None)
+        if (kept := st.session_state.pop(KEY_SSO_SESSION, None)) is not None:
+            sessions.end(db, kept[1], "logout")
         st.logout()
 
     st.sidebar.button(t("nav.logout"), key="yse-logout", on_click=on_logout)

@@ -1,4 +1,6 @@
-"""Password sessions on the server: one row per sign-in, so that a session can end before its cookie does.
+"""Sessions on the server: one row per sign-in, so that a session can end before its cookie does.
+
+A single sign-on has one too (``identity_session``); what follows is said of a password sign-in.
 
 A session begins at a password sign-in (form, and after the second factor where one is asked) and its id
 travels in the login cookie, so the browser's later tabs and reloads continue the same session. It ends:
@@ -13,6 +15,7 @@ most once a minute, so an edit does not write twice.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -52,6 +55,24 @@ def start(db: sqlite_utils.Database, username: str, at: datetime | None = None) 
     return session_id
 
 
+def identity_session(db: sqlite_utils.Database, provider: str, subject: str, issued_at: object, username: str,
+                     at: datetime | None = None) -> str:
+    """Return the session of one single sign-on, begun the first time any tab shows it; an ended one stays ended.
+
+    An SSO sign-in has no cookie of ours to carry a session id, so the id is derived from the identity itself
+    (provider, subject, time of the sign-in at the provider): a reload or a new tab on the same identity cookie
+    continues the same session, and the idle timeout holds for it as for a password sign-in. A new sign-in at the
+    provider is a new session. The subject is hashed, not stored.
+    """
+    digest = hashlib.sha256(f"{provider}\0{subject}\0{issued_at}".encode()).hexdigest()[:32]
+    session_id = f"sso-{digest}"
+    stamp = _iso(at or datetime.now(UTC))
+    with transaction(db):
+        db.execute("INSERT OR IGNORE INTO sessions(id, username, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+                   [session_id, username, stamp, stamp])
+    return session_id
+
+
 def check(db: sqlite_utils.Database, session_id: str, username: str, at: datetime | None = None) -> datetime:
     """Return when the session was last seen; raise AuthError when it has ended, gone idle or is not this user's.
 
@@ -62,7 +83,8 @@ def check(db: sqlite_utils.Database, session_id: str, username: str, at: datetim
     if row is None or row["username"] != username:
         raise AuthError("session.error.unknown")
     if row["ended_at"] is not None:
-        raise AuthError(f"session.error.{row['end_reason'] or 'logout'}")
+        reason = row["end_reason"] or "logout"
+        raise AuthError(f"session.error.{reason}", **({"minutes": idle_minutes()} if reason == "idle" else {}))
     now = at or datetime.now(UTC)
     seen = datetime.fromisoformat(row["last_seen_at"])
     if now - seen > timedelta(minutes=idle_minutes()):
