@@ -42,6 +42,27 @@ def test_a_session_lives_while_used_and_ends_when_idle(demo_db, monkeypatch):
     assert later.value.key == "session.error.idle"
 
 
+def test_an_sso_sign_in_is_one_session_whatever_the_tabs_and_an_ended_one_stays_ended(demo_db):
+    start = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+    first = sessions.identity_session(demo_db, "tunnistus", "subject-1", 1764856800, "demo-helsinki", at=start)
+    again = sessions.identity_session(demo_db, "tunnistus", "subject-1", 1764856800, "demo-helsinki",
+                                      at=start + timedelta(minutes=5))  # a reload, a second tab
+    assert again == first and "subject-1" not in first
+    assert sessions.check(demo_db, first, "demo-helsinki", at=start + timedelta(minutes=5)) == start
+    with pytest.raises(AuthError) as idle:
+        sessions.check(demo_db, first, "demo-helsinki", at=start + timedelta(minutes=31))
+    assert idle.value.key == "session.error.idle"
+    sessions.identity_session(demo_db, "tunnistus", "subject-1", 1764856800, "demo-helsinki",
+                              at=start + timedelta(minutes=32))  # the same sign-in comes back: not revived
+    with pytest.raises(AuthError) as ended:
+        sessions.check(demo_db, first, "demo-helsinki", at=start + timedelta(minutes=32))
+    assert "30 minuuttiin" in ended.value.message("fi")  # an ended idle session still says its minutes
+    renewed = sessions.identity_session(demo_db, "tunnistus", "subject-1", 1764858800, "demo-helsinki",
+                                        at=start + timedelta(minutes=33))  # a new sign-in at the provider
+    assert renewed != first
+    assert sessions.check(demo_db, renewed, "demo-helsinki", at=start + timedelta(minutes=34))
+
+
 def test_a_fractional_idle_setting_is_said_in_the_readers_numbers(demo_db, monkeypatch):
     monkeypatch.setenv("YSE_IDLE_MINUTES", "0.5")
     began = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
