@@ -299,10 +299,8 @@ def _keep_session_alive(db, username: str) -> None:
         st.session_state[KEY_SESSION_ID] = sessions.start(db, username, at=now)
         st.session_state[KEY_SESSION_SEEN] = now
         return
-    seen = max(sessions.check(db, session_id, username, at=now), st.session_state.get(KEY_SESSION_SEEN, now))
-    if now - seen >= sessions.seen_every():
-        sessions.touch(db, session_id, at=now)
-        st.session_state[KEY_SESSION_SEEN] = now
+    st.session_state[KEY_SESSION_SEEN] = sessions.keep_alive(db, session_id, username,
+                                                             st.session_state.get(KEY_SESSION_SEEN), at=now)
 
 
 def _forget_session(db, reason: str | None) -> None:

@@ -89,12 +89,7 @@ def _keep_session_alive(db, key: tuple, provider: str, claims: Mapping, username
         session_id = sessions.identity_session(db, provider, str(claims.get("sub")), claims.get("iat"), username, at=now)
         kept = (key, session_id, None)
     _, session_id, marked = kept
-    seen = sessions.check(db, session_id, username, at=now)
-    seen = max(seen, marked) if marked else seen
-    if now - seen >= sessions.seen_every():
-        sessions.touch(db, session_id, at=now)
-        seen = now
-    st.session_state[KEY_SSO_SESSION] = (key, session_id, seen)
+    st.session_state[KEY_SSO_SESSION] = (key, session_id, sessions.keep_alive(db, session_id, username, marked, at=now))
 
 
 def session_provider() -> str | None:

@@ -93,6 +93,22 @@ def check(db: sqlite_utils.Database, session_id: str, username: str, at: datetim
     return seen
 
 
+def keep_alive(db: sqlite_utils.Database, session_id: str, username: str, marked: datetime | None = None,
+               at: datetime | None = None) -> datetime:
+    """Check a live tab's session and mark it seen at most every ``seen_every()``; return when it was last marked.
+
+    ``marked`` is when this tab last marked it (kept in the tab's state), so an edit does not write twice.
+    """
+    now = at or datetime.now(UTC)
+    seen = check(db, session_id, username, at=now)
+    if marked is not None and marked > seen:
+        seen = marked
+    if now - seen >= seen_every():
+        touch(db, session_id, at=now)
+        seen = now
+    return seen
+
+
 def touch(db: sqlite_utils.Database, session_id: str, at: datetime | None = None) -> None:
     """Mark the session seen now."""
     with transaction(db):
