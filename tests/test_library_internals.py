@@ -290,16 +290,13 @@ def _cookie_script(cookie_key, action):
     st.session_state["username"] = "tester"
     model.exp_date = model._set_exp_date()
     theirs = model._token_encode()
-    if action == "set":
-        lib.send_login_cookie(authenticator, ours, datetime.now(UTC) + timedelta(days=1))
-    elif action == "delete":
+    if action == "delete":
         lib.delete_login_cookie(authenticator)
     lib.ignore_cookie()
     st.session_state["result"] = {
         "cookie": cookie, "decoded": decoded, "library_accepts": decoded["exp_date"] > time.time(),
         "theirs": lib.login_token_username(cookie, theirs, now=time.time()),
         "ignored": lib.cookie_ignored(), "library_reads_cookie": model.get_cookie(),
-        "set_key": lib.SET_COOKIE_COMPONENT_KEY in st.session_state, "set_reported": lib.browser_set_cookie(),
         "delete_key": lib.DELETE_COOKIE_COMPONENT_KEY in st.session_state, "delete_reported": lib.browser_deleted_cookie(),
     }
 
@@ -317,14 +314,13 @@ def test_the_login_token_round_trips_through_the_library():
     assert result["decoded"]["username"] == "tester" and result["library_accepts"]  # ours, read by the library
     assert result["theirs"] == "tester"  # the library's, read by ours
     assert result["ignored"] is True and result["library_reads_cookie"] is False  # the logout flag stops the library
-    assert (result["set_key"], result["delete_key"]) == (False, False)  # control: no component, no key
+    assert result["delete_key"] is False  # control: no component, no key
 
 
-def test_sending_and_deleting_the_cookie_render_components_under_the_library_keys():
-    sent, deleted = _cookie_run("set"), _cookie_run("delete")
-    # Rendered under the key the helpers read; AppTest has no browser, so nothing is reported done.
-    assert (sent["set_key"], sent["set_reported"], sent["delete_key"]) == (True, False, False)
-    assert (deleted["delete_key"], deleted["delete_reported"], deleted["set_key"]) == (True, False, False)
+def test_deleting_the_cookie_renders_the_component_under_the_library_key():
+    deleted = _cookie_run("delete")
+    # Rendered under the key the helper reads; AppTest has no browser, so nothing is reported done.
+    assert (deleted["delete_key"], deleted["delete_reported"]) == (True, False)
 
 
 @pytest.mark.parametrize(("case", "token"), [

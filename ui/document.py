@@ -72,11 +72,17 @@ def document_language(language: str) -> None:
 
     The script runs again only when its text changes, that is when the language does.
     """
+    hidden_script(DOCUMENT_KEY, f"document.documentElement.lang = {json.dumps(language)};")
+
+
+def hidden_script(key: str, script: str) -> None:
+    """Run ``script`` in the page from a keyed block that takes no space; the browser runs it again only when
+    its text changes (an unchanged element is not drawn anew)."""
     # The keyed block and its wrapper (which would keep a gap in the column) are hidden; the script still runs.
-    hidden = f".st-key-{DOCUMENT_KEY}, [data-testid='stLayoutWrapper']:has(> .st-key-{DOCUMENT_KEY})"
+    hidden = f".st-key-{key}, [data-testid='stLayoutWrapper']:has(> .st-key-{key})"
     st.html(f"<style>{hidden} {{ display: none; }}</style>")
-    with st.container(key=DOCUMENT_KEY):
-        st.html(f"<script>document.documentElement.lang = {json.dumps(language)};</script>", unsafe_allow_javascript=True)
+    with st.container(key=key):
+        st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def loading_placeholders() -> None:

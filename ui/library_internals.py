@@ -105,9 +105,9 @@ def identity_provider(user_info: dict) -> str | None:
 AUTHENTICATION_STATUS = "authentication_status"  # True after a login, False after a failed one, else None
 USERNAME = "username"
 LOGOUT_FLAG = "logout"  # while true, CookieModel.get_cookie ignores the login cookie
-# Keys of the cookie manager's components (extra-streamlit-components 0.1.81, CookieManager.set/delete
-# defaults); a component's value, True, appears under its key once the browser has done it.
-SET_COOKIE_COMPONENT_KEY = "set"
+# Key of the cookie manager's delete component (extra-streamlit-components 0.1.81, CookieManager.delete's
+# default); its value, True, appears under it once the browser has done it. The login cookie is written by
+# ui/login.py's own script, not by the component.
 DELETE_COOKIE_COMPONENT_KEY = "delete"
 
 
@@ -140,19 +140,9 @@ def ignore_cookie() -> None:
     st.session_state[LOGOUT_FLAG] = True
 
 
-def browser_set_cookie() -> bool:
-    """Whether the browser reported the set-cookie component done (its value under key ``set``, esc 0.1.81)."""
-    return bool(st.session_state.get(SET_COOKIE_COMPONENT_KEY))
-
-
 def browser_deleted_cookie() -> bool:
     """Whether the browser reported the delete-cookie component done (its value under ``delete``, esc 0.1.81)."""
     return bool(st.session_state.get(DELETE_COOKIE_COMPONENT_KEY))
-
-
-def forget_set_cookie_report() -> None:
-    """Drop the set-cookie component's last report, so the next set is waited for anew (key ``set``)."""
-    st.session_state.pop(SET_COOKIE_COMPONENT_KEY, None)
 
 
 # --- streamlit-authenticator: password check and the credentials it counts in ---------------------------
@@ -292,19 +282,6 @@ def _request_cookie_manager_class(base: type) -> type:
     return RequestCookieManager
 
 
-def send_login_cookie(authenticator, token: str, expires: datetime, secure: bool = False) -> None:
-    """Render the set-cookie component that stores the token in the browser until ``expires``.
-
-    Relies on ``cookie_model.cookie_manager`` (streamlit-authenticator 0.4.2), an extra-streamlit-components
-    ``CookieManager`` (0.1.81) whose ``set(cookie, val, key=, expires_at=)`` renders a component under
-    ``key``; here the library's own key ``set`` (``SET_COOKIE_COMPONENT_KEY``).
-    """
-    model = authenticator.cookie_controller.cookie_model
-    model.cookie_manager.set(
-        model.cookie_name, token, key=SET_COOKIE_COMPONENT_KEY, expires_at=expires, secure=secure or None
-    )
-
-
 def delete_login_cookie(authenticator) -> None:
     """Render the delete-cookie component, as the library's logout does (key ``delete``).
 
@@ -415,7 +392,6 @@ RELIED_ON = [
     ("streamlit-authenticator", "streamlit_authenticator.controllers", "AuthenticationController.login"),
     ("streamlit-authenticator", "streamlit_authenticator.controllers", "CookieController.delete_cookie"),
     ("streamlit-authenticator", "streamlit_authenticator.models", "CookieModel"),
-    ("extra-streamlit-components", "extra_streamlit_components", "CookieManager.set"),
     ("extra-streamlit-components", "extra_streamlit_components", "CookieManager.delete"),
     ("extra-streamlit-components", "extra_streamlit_components.CookieManager", "_component_func"),
     ("streamlit-authenticator", "streamlit_authenticator.models.cookie_model", "stx"),
@@ -427,8 +403,6 @@ RELIED_ON_PARAMETERS = [
      {"username": ..., "password": ..., "max_login_attempts": ..., "callback": ...}),
     ("streamlit-authenticator", "streamlit_authenticator.models", "CookieModel.__init__",
      {"cookie_name": ..., "cookie_key": ..., "cookie_expiry_days": ...}),
-    ("extra-streamlit-components", "extra_streamlit_components", "CookieManager.set",
-     {"cookie": ..., "val": ..., "key": SET_COOKIE_COMPONENT_KEY, "expires_at": ...}),
     ("extra-streamlit-components", "extra_streamlit_components", "CookieManager.delete", {"cookie": ..., "key": DELETE_COOKIE_COMPONENT_KEY}),
     ("streamlit", "streamlit.runtime.scriptrunner", "RerunException.__init__", {"rerun_data": ...}),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,9 +14,9 @@ from yse_core import audit, auth, sessions
 from yse_core.db import is_demo
 from yse_core.errors import YseError
 
+from . import document, second_factor, session, sso
 from . import invitations as invitation_views
 from . import library_internals as lib
-from . import second_factor, session, sso
 from .callbacks import Steps
 from .session import t
 
@@ -118,9 +119,8 @@ def _store_login_outcome(message: str | None, second_step_for: str | None = None
         second_factor.begin(second_step_for, set_cookie=True)
         st.session_state.pop(KEY_SESSION_REFUSED, None)
         return
-    if message is None:  # logged in; the cookie is set by a browser component in the logged-in runs
-        st.session_state[KEY_COOKIE_PENDING] = True
-        lib.forget_set_cookie_report()
+    if message is None:  # logged in; the cookie is written by a script in the logged-in runs
+        _cookie_due()
         st.session_state.pop(KEY_SESSION_REFUSED, None)
         st.session_state.pop(KEY_LOGIN_USERNAME, None)
         return
@@ -130,15 +130,21 @@ def _store_login_outcome(message: str | None, second_step_for: str | None = None
         st.session_state[KEY_LOGIN_MESSAGE] = message
 
 
-KEY_COOKIE_PENDING = "yse_cookie_pending"
+KEY_COOKIE_PENDING = "yse_cookie_pending"  # this session signed in by form: its runs write the login cookie
+KEY_COOKIE_SCRIPT = "yse_cookie_script"  # the script that writes it, made once per sign-in
+COOKIE_SCRIPT_KEY = "yse-login-cookie"
+
+
+def _cookie_due() -> None:
+    st.session_state[KEY_COOKIE_PENDING] = True
+    st.session_state.pop(KEY_COOKIE_SCRIPT, None)  # a new sign-in, a new token
 
 
 def _second_factor_done(outcome: str, set_cookie: bool) -> None:
     """After the second step: into the portal (and the cookie now), or back to the login form."""
     if outcome == "passed":
         if set_cookie:
-            st.session_state[KEY_COOKIE_PENDING] = True
-            lib.forget_set_cookie_report()
+            _cookie_due()
         st.session_state.pop(KEY_LOGIN_USERNAME, None)
         return
     lib.forget_login_outcome()  # the password's success ends here: logged out, the cookie not read again
@@ -169,30 +175,36 @@ def delete_pending_cookie(authenticator: stauth.Authenticate) -> None:
 
 
 def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
-    """After a login, render the set-cookie component in each run until the browser reports it done."""
+    """After a sign-in by form, write the login cookie in the browser: the same script in every run of the session.
+
+    A script in the page, not a component: a component loads in a frame and reports back, and its report cost
+    every sign-in one more run of the whole first page. A run cut short before the script reached the browser is
+    followed by one that sends it; an unchanged script is not run again, and running it again writes the same
+    cookie.
+    """
     if not st.session_state.get(KEY_COOKIE_PENDING):
         return
-    if lib.browser_set_cookie():
-        st.session_state.pop(KEY_COOKIE_PENDING)
-        return
-    set_login_cookie(authenticator, lib.logged_in_username())
+    script = st.session_state.get(KEY_COOKIE_SCRIPT)
+    if script is None:
+        script = st.session_state[KEY_COOKIE_SCRIPT] = login_cookie_script(authenticator, lib.logged_in_username())
+    document.hidden_script(COOKIE_SCRIPT_KEY, script)
 
 
-def set_login_cookie(authenticator: stauth.Authenticate, username: str) -> None:
-    """Send the browser the login cookie: the JWT the library reads back ({username, exp_date}, HS256).
+def login_cookie_script(authenticator: stauth.Authenticate, username: str) -> str:
+    """The script that stores the login cookie: the JWT the library reads back ({username, exp_date, sid}, HS256).
 
-    Not the library's own set_cookie: it gives the browser the expiry as a local time without a time zone
-    (`datetime.now().isoformat()`), which the browser reads in its own zone, so with the server on UTC and
-    the browser in Finland the cookie expired two or three hours early (and a login remembered for less
-    than that was never remembered at all). Here the expiry carries its zone.
+    Path ``/``, ``SameSite=Strict``, and its expiry as a UTC time (the library's own set_cookie gave the browser a
+    local time without a zone, so with the server on UTC and the browser in Finland the cookie expired two or
+    three hours early). ``Secure`` behind the HTTPS proxy (deploy/nginx-yse.conf sends X-Forwarded-Proto:
+    https): the cookie is written by script, so nginx's proxy_cookie_flags cannot mark it.
     """
     cookie = lib.login_cookie(authenticator)
     expires = datetime.now(UTC) + timedelta(days=cookie.expiry_days)
-    # Secure behind the HTTPS proxy (deploy/nginx-yse.conf sends X-Forwarded-Proto: https). The cookie is
-    # written by script, so nginx's proxy_cookie_flags cannot mark it.
     secure = st.context.headers.get("X-Forwarded-Proto", "").lower() == "https"
     token = lib.login_token(cookie, username, expires, st.session_state.get(KEY_SESSION_ID))
-    lib.send_login_cookie(authenticator, token, expires, secure=secure)
+    flags = "; path=/; SameSite=Strict" + ("; Secure" if secure else "")
+    return (f"document.cookie = {json.dumps(cookie.name + '=' + token)} + '; expires=' + "
+            f"new Date({int(expires.timestamp() * 1000)}).toUTCString() + {json.dumps(flags)};")
 
 
 def _refuse_session(db, username: str, error: YseError) -> None:
