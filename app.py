@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import document, session
 from ui.demo_banner import demo_banner_key
-from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, set_pending_cookie
+from ui.login import delete_pending_cookie, establish_user, login_view, logout_button, make_authenticator, write_login_cookie
 from ui.second_factor import sidebar_section as second_factor_section
 from ui.session import t
 from yse_core import log, sessions
@@ -134,7 +134,7 @@ else:
     second_factor_section(db, user)  # status, enrolment, recovery codes (password sessions only)
     if banner := demo_banner_key(db):  # only while demo statistics or demo answers are in the database
         sidebar.warning(t(banner))
-    set_pending_cookie(authenticator)
+    write_login_cookie(authenticator)
     pages = [st.Page(script, title=t(title_key), icon=icon, url_path=url_path) for (script, title_key, icon, url_path) in PAGES[user.role]]
     statements = statement_pages()
     listed = [root_page(pages[0]), *pages, *statements]

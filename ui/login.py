@@ -130,14 +130,14 @@ def _store_login_outcome(message: str | None, second_step_for: str | None = None
         st.session_state[KEY_LOGIN_MESSAGE] = message
 
 
-KEY_COOKIE_PENDING = "yse_cookie_pending"  # this session signed in by form: its runs write the login cookie
-KEY_COOKIE_SCRIPT = "yse_cookie_script"  # the script that writes it, made once per sign-in
+# Present once this session signed in by form: the script that writes the login cookie (None until its first run
+# makes it). Its runs send it; a new sign-in makes a new one, the end of the session drops it.
+KEY_COOKIE_SCRIPT = "yse_cookie_script"
 COOKIE_SCRIPT_KEY = "yse-login-cookie"
 
 
 def _cookie_due() -> None:
-    st.session_state[KEY_COOKIE_PENDING] = True
-    st.session_state.pop(KEY_COOKIE_SCRIPT, None)  # a new sign-in, a new token
+    st.session_state[KEY_COOKIE_SCRIPT] = None  # a new sign-in, a new token
 
 
 def _second_factor_done(outcome: str, set_cookie: bool) -> None:
@@ -174,7 +174,7 @@ def delete_pending_cookie(authenticator: stauth.Authenticate) -> None:
     lib.delete_login_cookie(authenticator)
 
 
-def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
+def write_login_cookie(authenticator: stauth.Authenticate) -> None:
     """After a sign-in by form, write the login cookie in the browser: the same script in every run of the session.
 
     A script in the page, not a component: a component loads in a frame and reports back, and its report cost
@@ -182,9 +182,9 @@ def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
     followed by one that sends it; an unchanged script is not run again, and running it again writes the same
     cookie.
     """
-    if not st.session_state.get(KEY_COOKIE_PENDING):
+    if KEY_COOKIE_SCRIPT not in st.session_state:
         return
-    script = st.session_state.get(KEY_COOKIE_SCRIPT)
+    script = st.session_state[KEY_COOKIE_SCRIPT]
     if script is None:
         script = st.session_state[KEY_COOKIE_SCRIPT] = login_cookie_script(authenticator, lib.logged_in_username())
     document.hidden_script(COOKIE_SCRIPT_KEY, script)
@@ -316,9 +316,11 @@ def _keep_session_alive(db, username: str) -> None:
 
 
 def _forget_session(db, reason: str | None) -> None:
-    """Drop this tab's server session; end it on the server too when ``reason`` is given (a logout)."""
+    """Drop this tab's server session and the script carrying its cookie; end the session on the server too when
+    ``reason`` is given (a logout)."""
     session_id = st.session_state.pop(KEY_SESSION_ID, None)
     st.session_state.pop(KEY_SESSION_SEEN, None)
+    st.session_state.pop(KEY_COOKIE_SCRIPT, None)
     if session_id is not None and reason is not None:
         sessions.end(db, session_id, reason)
 
