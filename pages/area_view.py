@@ -64,8 +64,7 @@ if chosen_theme in themes:  # a heat-map cell's link: say where it opened, and g
     dossier.scroll_to_theme(area_id, chosen_theme)
 
 dossier.key_figures_section(db, context, areas)
-with st.spinner(t("dossier.loading_points")):
-    points = context_points(db, context)  # figures cached per data stamp
+points = context_points(db, context)  # figures cached per data stamp (a spinner while they are read)
 dossier.points_section(points, context)
 threads = comment_threads(db, user, context.response["id"])
 dossier.answers_section(db, user, context, points, group_by_question(threads))

@@ -87,6 +87,33 @@ def test_cached_read_is_kept_per_input(demo_db, demo_db_path, monkeypatch):
     assert len(area_name.cache) == 2
 
 
+def _spinner_script(db_path: str) -> None:
+    import threading
+
+    import streamlit as st
+
+    from ui.cache import cached
+    from yse_core import db as yse_db
+
+    @cached(max_entries=4, loading="situation.panel_loading")
+    def area_count(db) -> int:  # while it reads, is a spinner's delay timer running?
+        st.session_state["spinner_timers"] = sum(isinstance(th, threading.Timer) for th in threading.enumerate())
+        return db.execute("SELECT COUNT(*) FROM areas").fetchone()[0]
+
+    st.markdown(str(area_count(yse_db.connect(db_path))))
+
+
+def test_a_missing_value_is_read_under_its_spinner(demo_db_path, monkeypatch):
+    """``loading`` puts a read that misses the cache under ``st.spinner`` (a found value is handed out without)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("YSE_DB", str(demo_db_path))
+    app = AppTest.from_function(_spinner_script, kwargs={"db_path": str(demo_db_path)}, default_timeout=30).run()
+    assert not app.exception
+    assert app.session_state["spinner_timers"] >= 1
+    assert app.markdown[0].value == "45"
+
+
 def test_read_cache_drops_the_least_recently_used():
     store = ReadCache(max_entries=2)
     store.put("a", 1)

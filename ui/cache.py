@@ -5,6 +5,7 @@ What is cached, under which key, and why it cannot go stale: docs/caching.md.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections import OrderedDict
@@ -12,10 +13,11 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import sqlite_utils
+import streamlit as st
 
 from yse_core import db as yse_db
 
-from .session import db_path
+from .session import db_path, t
 
 Value = TypeVar("Value")
 _MISSING = object()
@@ -59,12 +61,14 @@ def stamp_key(db: sqlite_utils.Database) -> tuple[str, str]:
     return str(db_path()), yse_db.data_stamp(db)
 
 
-def cached(max_entries: int) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
+def cached(max_entries: int, loading: str | None = None) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
     """Keep ``read(db, *inputs)``'s results per (database path, data stamp, inputs), at most ``max_entries`` of them.
 
     The inputs must be hashable and say everything else the result depends on (a statistics month, an area);
     the stamp and the read share one snapshot (``db.snapshot``), so a result is never stored under a stamp
-    newer than its data.
+    newer than its data. ``loading`` (a text key) is what a spinner says while a missing value is read; a value
+    found costs no spinner (each ``st.spinner`` starts a thread and sends an element, and a dossier asked for a
+    dozen a run).
     """
     def decorate(read: Callable[..., Value]) -> Callable[..., Value]:
         store = ReadCache(max_entries)
@@ -75,7 +79,8 @@ def cached(max_entries: int) -> Callable[[Callable[..., Value]], Callable[..., V
                 key = (*stamp_key(db), inputs)
                 value = store.get(key, _MISSING)
                 if value is _MISSING:
-                    value = read(db, *inputs)
+                    with st.spinner(t(loading)) if loading else contextlib.nullcontext():
+                        value = read(db, *inputs)
                     store.put(key, value)
             return value
 

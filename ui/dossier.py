@@ -78,8 +78,7 @@ def key_figures_section(db, context, areas: dict[str, dict]) -> None:
     """Section 1: the area's key figures against the whole country and its peer group at the round's month."""
     st.header(t("dossier.section_figures"), anchor="kohta-1")
     reference = reference_period(db, context.round)
-    with st.spinner(t("dossier.loading_figures")):
-        peers, figures = panel.key_figures(db, context.area["id"], reference)
+    peers, figures = panel.key_figures(db, context.area["id"], reference)
     if not figures:
         st.caption(t("dossier.no_figures"))
         return

@@ -19,7 +19,7 @@ SEVERITY_MARK = {3: "●●● ", 2: "●● ", 1: "● ", 0: ""}
 SEVERITY_BY_LEVEL = {3: "high", 2: "medium", 1: "info"}
 
 
-@cached(max_entries=1024)
+@cached(max_entries=1024, loading="dossier.loading_points")
 def _figures(db, area_id: str, reference: str | None) -> dict:
     """The figures the rules read for an area at a statistics month: they change only with the data stamp (an
     import) or another month (``reference``), so they are read once; ``points_for_context`` only reads them."""

@@ -19,13 +19,13 @@ from .cache import cached
 from .session import lang, t
 
 
-@cached(max_entries=512)
+@cached(max_entries=512, loading="dossier.loading_figures")
 def _key_figures(db, area_id: str, reference: str | None) -> tuple[list[str], list[dict]]:
     peers = situation.peer_group(db, area_id, reference=reference)
     return peers, situation.key_figures(db, area_id, peers=peers, reference=reference)
 
 
-@cached(max_entries=512)
+@cached(max_entries=512, loading="situation.panel_loading")
 def _theme_figures(db, area_id: str, codes: tuple[str, ...], reference: str | None) -> list[dict]:
     return situation.theme_figures(db, area_id, list(codes), reference=reference)
 
@@ -147,8 +147,7 @@ def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict 
     reference = reference_period(db, round_row) if round_row else None
     with st.container(border=True, key=f"theme-statistics-{key}" if key else "theme-statistics"):
         st.markdown(f"**{t('situation.panel_heading')}**")
-        with st.spinner(t("situation.panel_loading")):  # says what is coming instead of an empty box
-            figures = _theme_figures(db, area_id, tuple(codes), reference)
+        figures = _theme_figures(db, area_id, tuple(codes), reference)  # a spinner says what is coming if it is read
         if not figures:
             st.caption(t("situation.panel_empty"))
             return
