@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from tests.dossier_data import prepare_dossier_area
@@ -34,10 +37,18 @@ def _texts(app) -> list[tuple[str, str]]:
     for element in _elements(app.main):
         if element.type in TEXT_ELEMENTS:
             result.append((element.type, element.value))
+        elif element.type == "html" and "yse-qa" in element.value:  # a theme's answers, one block (ui/dossier.py)
+            result.extend(("answer", _answer_text(block)) for block in re.findall(r'<div class="yse-qa">(.*?)</div>', element.value))
         elif element.type == "table":
             frame = element.value
             result.extend(("table", str(cell)) for cell in [*frame.columns, *frame.astype(str).to_numpy().ravel()])
     return result
+
+
+def _answer_text(block: str) -> str:
+    """One question of the answers' HTML as text: its paragraphs (question, answer, byline) split by an empty line."""
+    paragraphs = re.findall(r'<p class="yse-\w+">(.*?)</p>', block)
+    return "\n\n".join(html.unescape(paragraph.replace("<br>", "\n")) for paragraph in paragraphs)
 
 
 @pytest.fixture
@@ -110,7 +121,7 @@ def test_dossier_sections_come_in_order_with_their_content(demo_db_path, dossier
     measure = _where(texts, lambda kind, value: kind == "table" and value == "Nuorten työpaja")
     assert len(measure) == 1 and _section_of(texts, measure[0]) == 3
     assert ("table", MISSING) in texts[measure[0]:subheaders[-1]]
-    assert any(kind == "markdown" and value.split("\n\n")[1:2] == ["Kyllä"] for kind, value in texts[subheaders[0]:])
+    assert any(kind == "answer" and value.split("\n\n")[1:2] == ["Kyllä"] for kind, value in texts[subheaders[0]:])
 
     # 4: the open clarification request first, then the other comment, each naming what it is about
     clarification = _where(texts, lambda kind, value: kind == "text" and value == "Miten työpajan vaikutusta seurataan?")

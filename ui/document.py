@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -37,17 +38,13 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in MARKDOWN_MARKUP else ch for ch in text)
 
 
-def literal_markdown(text: str) -> str:
-    """Markdown that shows ``text`` as it was typed, line by line: markup escaped, line breaks and indents kept.
-
-    Escaping ``-``, ``+``, ``.``, ``#`` and ``=`` keeps a line that would start a list, a heading or a rule as text;
-    an indent becomes no-break spaces (four spaces would start a code block).
-    """
+def literal_html(text: str) -> str:
+    """HTML that shows ``text`` as it was typed, line by line: markup escaped, line breaks and indents kept."""
     lines = []
     for line in text.split("\n"):
         body = line.lstrip(" \t")
-        lines.append("\u00a0" * (len(line) - len(body)) + escape_markdown(body))
-    return "  \n".join(lines)
+        lines.append("&nbsp;" * (len(line) - len(body)) + html.escape(body))
+    return "<br>".join(lines)
 
 
 def lazy_expander(label: str, key: str):

@@ -8,6 +8,7 @@ The page (``pages/area_view.py``) calls these in that order. Forms and buttons s
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from yse_core.rounds import reference_period
 from . import document
 from . import indicators_panel as panel
 from .comments_view import render_new_comment_form, render_threads
-from .document import escape_markdown, literal_markdown
+from .document import escape_markdown, literal_html
 from .gaps_view import SEVERITY_ICON, SEVERITY_MARK
 from .questionnaire_form import measures_table, visible_questions
 from .session import area_name, lang, t
@@ -134,8 +135,7 @@ def _theme(db, user, context, theme, theme_points: list, comments_by_question: d
         with statistics_column:
             panel.render_theme_indicators(db, context.area["id"], theme.indicators, context.round, key=theme.id)
         with answers_column:
-            for question in questions:
-                _answer(question, context.answers.get(question.id), len(comments_by_question.get(question.id, [])))
+            _answers(questions, context.answers, comments_by_question)
         if questions:  # the form is built once its expander is opened: eight closed forms cost every open
             with st.container(key=f"screen-only-comment-{theme.id}"):
                 if (box := document.lazy_expander(t("dossier.comment_theme"), key=f"comment-open-{theme.id}")) is not None:
@@ -145,26 +145,40 @@ def _theme(db, user, context, theme, theme_points: list, comments_by_question: d
                         render_new_comment_form(db, user, context.response["id"], chosen, theme.id)
 
 
-def _answer(question, answer, comment_count: int) -> None:
-    """One question, its answer as the person wrote it, and who answered when: one element (a dossier has some
-    sixty answers, and each element costs the browser its drawing); a measures answer as a table, a dash in
-    every empty field."""
+def _answers(questions: list, answers: dict, comments_by_question: dict) -> None:
+    """A theme's questions, each with its answer as the person wrote it and who answered when.
+
+    The answers run as one HTML block, broken only where a measures answer is drawn as a table (a dash in every
+    empty field): a dossier has some sixty answers, and each Markdown element cost the browser its parsing and
+    drawing on every open (docs/benchmarks.md). The text is escaped, its line breaks and indents kept.
+    """
     language = lang()
-    heading = f"**{escape_markdown(question.text.get(language))}**"
-    value = answer.value if answer else None
-    details = []
-    if answer:
-        details.append(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))
-    if comment_count:
-        details.append(t("dossier.question_comments", count=comment_count))
-    byline = f":small[{escape_markdown(' · '.join(details))}]" if details else ""
-    if question.type == "measures" and isinstance(value, list) and value:
-        st.markdown(heading)
-        st.table(measures_table(value, language), hide_index=True)
-        if byline:
-            st.markdown(byline)
-        return
-    st.markdown("\n\n".join(part for part in (heading, literal_markdown(answer_text(question, value, language)), byline) if part))
+    pending: list[str] = []
+    for question in questions:
+        answer = answers.get(question.id)
+        value = answer.value if answer else None
+        details = []
+        if answer:
+            details.append(t("view.answered_by", who=answer.updated_by, when=local_time(answer.updated_at)))
+        if count := len(comments_by_question.get(question.id, [])):
+            details.append(t("dossier.question_comments", count=count))
+        byline = f'<p class="yse-byline">{html.escape(" · ".join(details))}</p>' if details else ""
+        heading = f'<p class="yse-question">{html.escape(question.text.get(language))}</p>'
+        if question.type == "measures" and isinstance(value, list) and value:
+            _answer_block(pending + [f'<div class="yse-qa">{heading}</div>'])
+            pending = []
+            st.table(measures_table(value, language), hide_index=True)
+            if byline:
+                _answer_block([f'<div class="yse-qa">{byline}</div>'])
+            continue
+        text = literal_html(answer_text(question, value, language))
+        pending.append(f'<div class="yse-qa">{heading}<p class="yse-answer">{text}</p>{byline}</div>')
+    _answer_block(pending)
+
+
+def _answer_block(parts: list[str]) -> None:
+    if parts:
+        st.html(f'<div class="yse-answers">{"".join(parts)}</div>')
 
 
 # --- 4. comments ------------------------------------------------------------------------------------
