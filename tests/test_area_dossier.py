@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.dossier_data import prepare_dossier_area
-from tools.apptest_helpers import logged_in_app
+from tools.apptest_helpers import html_tables, logged_in_app
 from yse_core import auth
 from yse_core.db import open_db
 from yse_core.exports.content import sorted_points
@@ -39,9 +39,9 @@ def _texts(app) -> list[tuple[str, str]]:
             result.append((element.type, element.value))
         elif element.type == "html" and "yse-qa" in element.value:  # a theme's answers, one block (ui/dossier.py)
             result.extend(("answer", _answer_text(block)) for block in re.findall(r'<div class="yse-qa">(.*?)</div>', element.value))
-        elif element.type == "table":
-            frame = element.value
-            result.extend(("table", str(cell)) for cell in [*frame.columns, *frame.astype(str).to_numpy().ravel()])
+        elif element.type == "html":  # the static tables (ui.document.table)
+            for frame in html_tables(element.value):
+                result.extend(("table", str(cell)) for cell in [*frame.columns, *frame.astype(str).to_numpy().ravel()])
     return result
 
 

@@ -228,25 +228,20 @@ def test_the_document_language_follows_the_chosen_language(server, page):
 
 
 def test_a_loading_placeholder_says_what_is_coming(server, page):
-    """While a table's code is still on its way, Streamlit's grey box carries the catalogue's words, not nothing."""
+    """While a grid's code is still on its way, Streamlit's grey box carries the catalogue's words, not nothing."""
     login(page, server.url, "demo-reviewer")
     held = []
-    page.route("**/static/js/Table.*", lambda route: held.append(route))  # the table's code arrives only when the test lets it
-    page.goto(f"{server.url}/alue?area=tampereen-seutu")
-    texts = page.wait_for_function("""() => {
-        const after = selector => {
-            const box = document.querySelector(selector + ' [data-testid="stSkeleton"]');
-            const content = box && getComputedStyle(box, '::after').content;
-            return content && content !== 'none' ? content : null;
-        };
-        const figures = after('.st-key-dossier-key-figures'), theme = after('[class*="st-key-theme-statistics"]');
-        return figures && theme ? [figures, theme] : null;
-    }""").json_value()  # the style arrives with the page's first elements, the tables' code is held back
-    assert texts[0] == '"Haetaan alueen tunnuslukuja sekä koko maan ja vertailuryhmän lukuja…"'
-    assert texts[1].startswith('"Haetaan teeman tilastoja')
+    page.route("**/static/js/DataFrame.*", lambda route: held.append(route))  # the grid's code arrives only when the test lets it
+    page.goto(f"{server.url}/vertailu")
+    text = page.wait_for_function("""() => {
+        const box = document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]');
+        const content = box && getComputedStyle(box, '::after').content;
+        return content && content !== 'none' ? content : null;
+    }""").json_value()  # the style arrives with the page's first elements, the grid's code is held back
+    assert text == '"Ladataan…"', text
     for route in held:
         route.continue_()
-    page.locator('.st-key-dossier-key-figures [data-testid="stTable"]').wait_for()
+    page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(state="attached")  # the grid drawn after all
 
 
 def test_a_page_opened_by_address_runs_the_script_once(server, page):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.apptest_helpers import logged_in_app
+from tools.apptest_helpers import logged_in_app, tables
 from ui.cache import ReadCache, cached
 from yse_core import db as yse_db
 from yse_core.indicators.store import import_file, recompute_areas
@@ -164,14 +164,14 @@ def test_situation_figures_follow_an_import_in_another_process(demo_db_path):
     app.switch_page("pages/situation.py")
     app.run()
     assert not app.exception, app.exception
-    before = app.table[0].value.to_csv()
+    before = tables(app)[0].to_csv()
     charts_before = [chart.proto.spec for chart in app.get("plotly_chart")]
     assert len(charts_before) == 3  # the trend, the map and the bars
     result = run_cli("import-indicators", str(REAL_FILE), "--user", "tilastot", db_path=demo_db_path)
     assert result.returncode == 0, result.stderr
     app.run()
     assert not app.exception, app.exception
-    assert app.table[0].value.to_csv() != before
+    assert tables(app)[0].to_csv() != before
     charts_after = [chart.proto.spec for chart in app.get("plotly_chart")]
     assert len(charts_after) == 3
     assert all(after != before for before, after in zip(charts_before, charts_after, strict=True))  # built anew

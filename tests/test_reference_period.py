@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.statfin_files import statfin_copy
-from tools.apptest_helpers import logged_in_app
+from tools.apptest_helpers import logged_in_app, tables
 from tools.test_calendar import NEXT, ROUND
 from yse_core import auth, rounds
 from yse_core.db import open_db, transaction
@@ -158,9 +158,9 @@ def test_briefing_shows_the_rounds_figures_and_states_the_month(db, year, month)
 def _panel(app):
     """The theme panels' tables (those with a period column and no peer group; the dossier shows one per theme,
     all at once) as one table, and the captions shown."""
-    tables = [table.value for table in app.table if "Kausi" in table.value.columns and "Vertailuryhmä" not in table.value.columns]
-    assert tables
-    return pd.concat(tables), [caption.value for caption in app.caption]
+    panels = [table for table in tables(app) if "Kausi" in table.columns and "Vertailuryhmä" not in table.columns]
+    assert panels
+    return pd.concat(panels), [caption.value for caption in app.caption]
 
 
 def test_area_view_panel_follows_the_rounds_month_when_an_admin_changes_it(demo_db_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.apptest_helpers import logged_in_app, titles
+from tools.apptest_helpers import logged_in_app, tables, titles
 from yse_core import formatting
 from yse_core.db import open_db, transaction
 from yse_core.indicators import charts, situation
@@ -263,8 +263,8 @@ def _situation(app):
 def test_situation_page_shows_key_figures_to_a_respondent(demo_db_path):
     app = _situation(logged_in_app(demo_db_path, "demo-helsinki"))
     assert titles(app) == ["Tilannekuva: Helsingin kaupunki"]
-    (table,) = app.table
-    assert "Työttömät työnhakijat" in table.value.iloc[:, 0].tolist()
+    (table,) = tables(app)
+    assert "Työttömät työnhakijat" in table.iloc[:, 0].tolist()
     assert any("Demoaineistoa" in warning.value for warning in app.warning)
 
 
@@ -289,7 +289,7 @@ def test_questionnaire_shows_the_theme_indicators_beside_the_questions(demo_db_p
     app = logged_in_app(demo_db_path, "demo-helsinki")
     app.switch_page("pages/questionnaire.py").run()
     assert not app.exception, app.exception
-    first_columns = [table.value.iloc[:, 0].tolist() for table in app.table]
+    first_columns = [table.iloc[:, 0].tolist() for table in tables(app)]
     assert any("Työttömät työnhakijat" in column for column in first_columns)
     assert any("Demoaineistoa, ei virallisia tilastoja." in caption.value for caption in app.caption)
     assert any("Avoimet työpaikat, Uudet avoimet työpaikat: Osa työpaikoista on tilastossa ilman sijaintikuntaa"

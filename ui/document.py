@@ -9,20 +9,14 @@ import html
 import json
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from .session import lang, t
 
 FAVICON = Path(__file__).with_name("favicon.svg")  # app.py's page icon
+PORTAL_STYLE = Path(__file__).with_name("portal.css").read_text()  # every page's own rules (the tables of ``table``)
 DOCUMENT_KEY = "yse-document"  # the container of the language script, hidden: it shows nothing and takes no gap
-
-# Containers whose loading placeholders say what is coming; any other placeholder says "page.loading".
-# A container key of ui/dossier.py or ui/indicators_panel.py → the catalogue text (prefix match: one per theme).
-LOADING_TEXTS = {
-    "dossier-key-figures": "dossier.loading_figures",
-    "theme-statistics": "situation.panel_loading",
-}
-
 
 # Every ASCII character Streamlit's Markdown gives a meaning to: emphasis, code, links, HTML, headings, lists,
 # tables, LaTeX ($) and strikethrough (~). CommonMark lets any ASCII punctuation be escaped with a backslash.
@@ -45,6 +39,24 @@ def literal_html(text: str) -> str:
         body = line.lstrip(" \t")
         lines.append("&nbsp;" * (len(line) - len(body)) + html.escape(body))
     return "<br>".join(lines)
+
+
+def table(frame: pd.DataFrame) -> None:
+    """Show a small static table (key figures, a theme's statistics, a measures answer) as one HTML element.
+
+    Not ``st.table``: it draws every cell as a Markdown element, 367 of them in a dossier, which the browser
+    parsed and drew on every open (docs/benchmarks.md); and a cell's text is shown as it is, never as Markup.
+    The cells are the frame's values as text (``formatting.table_cells`` puts a dash in an empty one).
+    """
+    st.html(html_table(frame))
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """``frame`` as an HTML table of escaped text: its columns as column headers, no index."""
+    head = "".join(f'<th scope="col">{html.escape(str(column))}</th>' for column in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return f'<table class="yse-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def lazy_expander(label: str, key: str):
@@ -83,15 +95,14 @@ def hidden_script(key: str, script: str) -> None:
 
 
 def loading_placeholders() -> None:
-    """Write what is coming into the grey boxes Streamlit shows while an element's code is still loading.
+    """Write what is coming into the grey boxes Streamlit shows while an element's code is still loading, beside
+    the portal's own style rules (one style element a run).
 
-    Streamlit draws such a box (``data-testid="stSkeleton"``, streamlit 1.67.0) in place of a table, a chart or a
+    Streamlit draws such a box (``data-testid="stSkeleton"``, streamlit 1.67.0) in place of a chart, a grid or a
     field the first time a browser needs its code; the box itself is hidden from screen readers, the text too.
     """
-    rules = [_placeholder_rule('[data-testid="stSkeleton"]', t("page.loading"))]
-    rules += [_placeholder_rule(f'[class*="st-key-{key}"] [data-testid="stSkeleton"]', t(text_key))
-              for key, text_key in LOADING_TEXTS.items()]
-    st.html("<style>" + "\n".join(rules) + "</style>")
+    placeholder = _placeholder_rule('[data-testid="stSkeleton"]', t("page.loading"))
+    st.html(f"<style>{PORTAL_STYLE}\n{placeholder}</style>")
 
 
 def _placeholder_rule(selector: str, text: str) -> str:

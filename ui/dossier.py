@@ -167,7 +167,7 @@ def _answers(questions: list, answers: dict, comments_by_question: dict) -> None
         if question.type == "measures" and isinstance(value, list) and value:
             _answer_block(pending + [f'<div class="yse-qa">{heading}</div>'])
             pending = []
-            st.table(measures_table(value, language), hide_index=True)
+            document.table(measures_table(value, language))
             if byline:
                 _answer_block([f'<div class="yse-qa">{byline}</div>'])
             continue
@@ -239,4 +239,4 @@ def follow_ups_section(db, user, context) -> None:
             t("exports.status"): status_label(item["status"], language),
             t("exports.area_reply"): reply if isinstance(reply, str) and reply.strip() else t("dossier.no_reply"),
         })
-    st.table(table_cells(pd.DataFrame(rows)), hide_index=True)
+    document.table(table_cells(pd.DataFrame(rows)))

@@ -65,7 +65,7 @@ def render_key_figures(figures: list[dict], peers: list[str], peer_names: dict[s
     month = situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
                                      round_year=round_year)
     st.caption(f"{month} {t('situation.key_figures_caption')}".strip())
-    st.table(formatting.table_cells(situation.key_figures_table(figures, language)), hide_index=True)
+    document.table(formatting.table_cells(situation.key_figures_table(figures, language)))
     if peers:
         names = t("situation.peers_line", names=", ".join(peer_names.get(p, p) for p in peers))
         rule = t("situation.peers_rule", n=len(peers))
@@ -151,7 +151,7 @@ def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict 
         if not figures:
             st.caption(t("situation.panel_empty"))
             return
-        st.table(formatting.table_cells(situation.theme_table(figures, language, notes=False)), hide_index=True)  # narrow: notes below
+        document.table(formatting.table_cells(situation.theme_table(figures, language, notes=False)))  # narrow: notes below
         st.caption(situation.period_caption([figure["period"] for figure in figures], language, reference=reference,
                                             round_year=round_row["year"] if round_row else None))
         for name, note in situation.partial_notes(figures, language):

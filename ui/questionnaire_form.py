@@ -14,6 +14,7 @@ from yse_core.gaps.service import questions_read
 from yse_core.questionnaire import MEASURE_FIELDS, Question, is_visible
 from yse_core.responses import ResponseContext, answer_history, load_context, progress, save_answer
 
+from . import document
 from .callbacks import Steps
 from .document import escape_markdown
 from .gaps_view import context_points
@@ -350,6 +351,6 @@ def render_readonly_answer(question: Question, value: object, *, show_label: boo
     if show_label:
         st.markdown(f"**{escape_markdown(question.text.get(language))}**")
     if question.type == "measures" and isinstance(value, list) and value:
-        st.table(measures_table(value, language), hide_index=True)
+        document.table(measures_table(value, language))
     else:
         st.text(format_value(question, value))
