@@ -45,7 +45,7 @@ def table(frame: pd.DataFrame) -> None:
     """Show a small static table (key figures, a theme's statistics, a measures answer) as one HTML element.
 
     Not ``st.table``: it draws every cell as a Markdown element, 367 of them in a dossier, which the browser
-    parsed and drew on every open (docs/benchmarks.md); and a cell's text is shown as it is, never as Markup.
+    parsed and drew on every open (docs/benchmarks.md); and a cell's text is shown as it is, never as markup.
     The cells are the frame's values as text (``formatting.table_cells`` puts a dash in an empty one).
     """
     st.html(html_table(frame))

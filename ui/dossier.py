@@ -85,9 +85,8 @@ def key_figures_section(db, context, areas: dict[str, dict]) -> None:
         return
     if any(figure["is_demo"] for figure in figures):
         st.warning(t("situation.demo_banner"), icon=":material/science:")
-    with st.container(key="dossier-key-figures"):  # its loading placeholder says what is coming (ui/document.py)
-        panel.render_key_figures(figures, peers, {peer: area_name(areas[peer]) for peer in peers if peer in areas},
-                                 reference=reference, round_year=context.round["year"], printable=True)
+    panel.render_key_figures(figures, peers, {peer: area_name(areas[peer]) for peer in peers if peer in areas},
+                             reference=reference, round_year=context.round["year"], printable=True)
 
 
 # --- 2. discussion points ---------------------------------------------------------------------------

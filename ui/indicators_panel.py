@@ -138,8 +138,7 @@ def render_theme_indicators(db, area_id: str, codes: list[str], round_row: dict 
     """Show a compact table of a theme's indicators (area vs whole country) with the source and demo status.
 
     With a round, every figure is its latest at or before the round's statistics month, and the month is said.
-    ``key`` tells the panels of one page apart (the theme's id); its container's loading placeholder says what is
-    coming (``ui/document.py``).
+    ``key`` tells the panels of one page apart (the theme's id, in the key of the panel's container).
     """
     if not codes or not area_id:
         return
